@@ -1,0 +1,52 @@
+"""Shared fixtures: an owner, a second user, clients for each, and the project's own Celery app for the worker."""
+
+import pytest
+from django.test import Client
+
+from accounts.models import User
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+@pytest.fixture
+def owner(db) -> User:
+    return User.objects.create_user(email="owner@example.com", password=PASSWORD, display_name="张三")
+
+
+@pytest.fixture
+def outsider(db) -> User:
+    return User.objects.create_user(phone="13900139000", password=PASSWORD, display_name="李四")
+
+
+@pytest.fixture
+def owner_client(owner) -> Client:
+    client = Client()
+    client.force_login(owner)
+    return client
+
+
+@pytest.fixture
+def outsider_client(outsider) -> Client:
+    client = Client()
+    client.force_login(outsider)
+    return client
+
+
+@pytest.fixture
+def anonymous_client() -> Client:
+    return Client()
+
+
+@pytest.fixture
+def celery_app():
+    """The worker in celery.contrib.pytest runs the project's real app: its real settings and the real Redis."""
+    import celery.contrib.testing.tasks  # noqa: F401  (registers celery.ping, which the worker start-up checks)
+
+    from huabei_negotiate.celery import app
+
+    return app
+
+
+@pytest.fixture
+def celery_worker_parameters():
+    return {"shutdown_timeout": 30}
