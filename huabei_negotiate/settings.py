@@ -191,7 +191,9 @@ CELERY_BEAT_SCHEDULE: dict = {}
 # Development prints mail to the console; production sends through SMTP (EMAIL_HOST and friends).
 EMAIL_BACKEND_PATH = env.str(
     "EMAIL_BACKEND",
-    default="django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend",
+    default="django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend",
 )
 MAILERS = {"default": {"BACKEND": EMAIL_BACKEND_PATH}}
 if EMAIL_BACKEND_PATH.endswith("smtp.EmailBackend"):

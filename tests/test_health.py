@@ -4,7 +4,6 @@ import pytest
 from django.test import override_settings
 
 
-
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
 def test_all_up_with_a_worker(client, celery_worker):

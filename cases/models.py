@@ -1,0 +1,499 @@
+"""A negotiation case and everything it holds: debts, hardship, evidence, calls, the agreement and its payments."""
+
+import re
+import uuid
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from encrypted_fields.fields import EncryptedCharField
+
+from . import plans
+
+MAX_AMOUNT = Decimal("10000000.00")
+MONEY = {"max_digits": 12, "decimal_places": 2}
+
+
+class CaseStatus(models.TextChoices):
+    PREPARING = "preparing", _("准备中")
+    CONTACTED = "contacted", _("已联系")
+    SUBMITTED = "submitted", _("已提交申请")
+    UNDER_REVIEW = "under_review", _("审核中")
+    AGREED = "agreed", _("已达成协议")
+    REFUSED = "refused", _("协商失败")
+    REPAYING = "repaying", _("履约中")
+    SETTLED = "settled", _("已结清")
+
+
+# Which status may follow which. A refusal is not the end: people try again with more proof or another channel,
+# and a plan voided by a missed payment sends the case back to negotiating.
+CASE_TRANSITIONS: dict[str, frozenset[str]] = {
+    CaseStatus.PREPARING: frozenset({CaseStatus.CONTACTED, CaseStatus.SUBMITTED}),
+    CaseStatus.CONTACTED: frozenset(
+        {CaseStatus.SUBMITTED, CaseStatus.UNDER_REVIEW, CaseStatus.AGREED, CaseStatus.REFUSED}
+    ),
+    CaseStatus.SUBMITTED: frozenset(
+        {CaseStatus.CONTACTED, CaseStatus.UNDER_REVIEW, CaseStatus.AGREED, CaseStatus.REFUSED}
+    ),
+    CaseStatus.UNDER_REVIEW: frozenset({CaseStatus.SUBMITTED, CaseStatus.AGREED, CaseStatus.REFUSED}),
+    CaseStatus.AGREED: frozenset({CaseStatus.REPAYING, CaseStatus.CONTACTED}),
+    CaseStatus.REFUSED: frozenset({CaseStatus.CONTACTED, CaseStatus.SUBMITTED}),
+    CaseStatus.REPAYING: frozenset({CaseStatus.SETTLED, CaseStatus.CONTACTED}),
+    CaseStatus.SETTLED: frozenset(),
+}
+
+
+class CaseGoal(models.TextChoices):
+    PRINCIPAL_ONLY = plans.ScenarioKind.PRINCIPAL_ONLY.value, _("只还本金")
+    INTEREST_FROZEN = plans.ScenarioKind.INTEREST_FROZEN.value, _("停息挂账")
+    INSTALLMENTS = plans.ScenarioKind.INSTALLMENTS.value, _("协商分期")
+    DEFERRAL = plans.ScenarioKind.DEFERRAL.value, _("延期还款")
+    OTHER = "other", _("其他")
+
+
+class Case(models.Model):
+    code = models.UUIDField(_("编号"), default=uuid.uuid4, unique=True, editable=False)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("用户"), on_delete=models.CASCADE, related_name="cases"
+    )
+    title = models.CharField(_("案件名称"), max_length=100)
+    status = models.CharField(_("状态"), max_length=20, choices=CaseStatus.choices, default=CaseStatus.PREPARING)
+    goal = models.CharField(_("协商目标"), max_length=20, choices=CaseGoal.choices, blank=True)
+    goal_note = models.CharField(_("目标说明"), max_length=200, blank=True)
+    requested_months = models.PositiveSmallIntegerField(
+        _("申请期数"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(plans.MAX_MONTHS)]
+    )
+    down_payment = models.DecimalField(_("首付金额"), default=Decimal("0.00"), **MONEY)
+    first_due_date = models.DateField(_("首期还款日"), null=True, blank=True)
+    debtor_name = models.CharField(_("姓名"), max_length=50, blank=True)
+    id_number = EncryptedCharField(_("身份证号"), max_length=18, blank=True)
+    contact_phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    last_proposal_version = models.PositiveIntegerField(_("申请书最新版本号"), default=0, editable=False)
+    last_letter_version = models.PositiveIntegerField(_("说明信最新版本号"), default=0, editable=False)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("协商案件")
+        verbose_name_plural = _("协商案件")
+        ordering = ["-updated_at", "-id"]
+        indexes = [
+            models.Index(fields=["owner", "-updated_at"], name="case_owner_recent"),
+            models.Index(fields=["status"], name="case_status"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def masked_id_number(self) -> str:
+        return mask_id_number(self.id_number)
+
+    def can_move_to(self, status: str) -> bool:
+        return status in CASE_TRANSITIONS[self.status]
+
+
+def mask_id_number(value: str) -> str:
+    """Keep the first six and last four characters of an ID number, as Chinese forms usually show it."""
+    if not value:
+        return ""
+    if len(value) <= 10:
+        return "*" * len(value)
+    return f"{value[:6]}{'*' * (len(value) - 10)}{value[-4:]}"
+
+
+class LenderKind(models.TextChoices):
+    HUABEI = "huabei", _("蚂蚁花呗")
+    JIEBEI = "jiebei", _("蚂蚁借呗")
+    CREDIT_CARD = "credit_card", _("银行信用卡")
+    ONLINE_LENDER = "online_lender", _("其他网贷平台")
+    OTHER = "other", _("其他")
+
+
+def validate_account_label(value: str) -> None:
+    from django.core.exceptions import ValidationError
+
+    if len(re.findall(r"\d", value)) > 4:
+        raise ValidationError(_("为保护您的账户，最多只填卡号或账号的末四位。"), code="too_many_digits")
+
+
+class Debt(models.Model):
+    case = models.ForeignKey(Case, verbose_name=_("案件"), on_delete=models.CASCADE, related_name="debts")
+    lender = models.CharField(_("平台类型"), max_length=20, choices=LenderKind.choices, default=LenderKind.HUABEI)
+    lender_name = models.CharField(_("平台或银行名称"), max_length=60, blank=True)
+    account_label = models.CharField(
+        _("账户标识"),
+        max_length=20,
+        blank=True,
+        validators=[validate_account_label],
+        help_text=_("例如“尾号1234”。不要填完整卡号。"),
+    )
+    principal = models.DecimalField(_("本金"), default=Decimal("0.00"), **MONEY)
+    interest = models.DecimalField(_("利息"), default=Decimal("0.00"), **MONEY)
+    penalty_interest = models.DecimalField(_("罚息"), default=Decimal("0.00"), **MONEY)
+    fees = models.DecimalField(_("手续费及其他费用"), default=Decimal("0.00"), **MONEY)
+    overdue_since = models.DateField(_("逾期开始日"), null=True, blank=True)
+    daily_rate = models.DecimalField(
+        _("日利率"),
+        max_digits=8,
+        decimal_places=6,
+        default=plans.HUABEI_DAILY_RATE,
+        help_text=_("小数形式，0.0005 即 0.05%/天。"),
+    )
+    minimum_payment = models.DecimalField(_("最低还款额"), null=True, blank=True, **MONEY)
+    last_statement_date = models.DateField(_("最近账单日"), null=True, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("欠款")
+        verbose_name_plural = _("欠款")
+        ordering = ["case", "created_at", "id"]
+
+    def __str__(self) -> str:
+        name = self.lender_name or self.get_lender_display()
+        return f"{name} {self.account_label}".strip()
+
+    @property
+    def balance(self) -> Decimal:
+        return self.figures().balance
+
+    def figures(self) -> plans.DebtFigures:
+        return plans.DebtFigures(
+            principal=self.principal,
+            interest=self.interest,
+            penalty=self.penalty_interest,
+            fees=self.fees,
+            daily_rate=self.daily_rate,
+        )
+
+
+class HardshipReason(models.TextChoices):
+    UNEMPLOYMENT = "unemployment", _("失业")
+    ILLNESS = "illness", _("疾病或伤残")
+    INCOME_DROP = "income_drop", _("收入下降")
+    FAMILY_CRISIS = "family_crisis", _("家庭变故")
+    DISASTER = "disaster", _("灾害或疫情")
+    OTHER = "other", _("其他")
+
+
+class Hardship(models.Model):
+    case = models.OneToOneField(Case, verbose_name=_("案件"), on_delete=models.CASCADE, related_name="hardship")
+    reasons = models.JSONField(_("困难原因"), default=list, blank=True)
+    since = models.DateField(_("困难开始时间"), null=True, blank=True)
+    narrative = models.TextField(_("困难经过"), blank=True, max_length=4000)
+    monthly_income = models.DecimalField(_("月收入"), default=Decimal("0.00"), **MONEY)
+    household_expenses = models.DecimalField(_("家庭必要月支出"), default=Decimal("0.00"), **MONEY)
+    dependents = models.PositiveSmallIntegerField(_("需要抚养或赡养的人数"), default=0)
+    other_fixed_payments = models.DecimalField(_("其他固定月还款"), default=Decimal("0.00"), **MONEY)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("困难情况")
+        verbose_name_plural = _("困难情况")
+        ordering = ["case"]
+
+    def __str__(self) -> str:
+        return ", ".join(str(label) for label in self.reason_labels) or str(_("未填写"))
+
+    @property
+    def reason_labels(self) -> list[str]:
+        labels = dict(HardshipReason.choices)
+        return [labels[reason] for reason in self.reasons if reason in labels]
+
+    @property
+    def monthly_budget(self) -> Decimal:
+        return plans.monthly_budget(self.monthly_income, self.household_expenses, self.other_fixed_payments)
+
+
+class EvidenceKind(models.TextChoices):
+    """The one list of proof documents; the checklist, the forms and the attachment lists all read it."""
+
+    ID_CARD = "id_card", _("身份证")
+    STATEMENT = "statement", _("账单或欠款明细")
+    INCOME_PROOF = "income_proof", _("收入证明")
+    UNEMPLOYMENT_CERTIFICATE = "unemployment_certificate", _("失业证明或离职证明")
+    MEDICAL_RECORD = "medical_record", _("病历或诊断证明")
+    HOSPITAL_INVOICE = "hospital_invoice", _("医疗费用发票")
+    FAMILY_CRISIS_PROOF = "family_crisis_proof", _("家庭变故证明")
+    BANK_STATEMENT = "bank_statement", _("银行流水")
+    CALL_RECORD = "call_record", _("通话录音或短信截图")
+    SIGNED_AGREEMENT = "signed_agreement", _("已签协议")
+    PAYMENT_RECEIPT = "payment_receipt", _("还款凭证")
+    OTHER = "other", _("其他材料")
+
+
+# What each hardship reason has to be backed by, per the articles: the lender asks for proof of the hardship itself
+# and of the income it cost.
+EVIDENCE_FOR_REASON: dict[str, tuple[str, ...]] = {
+    HardshipReason.UNEMPLOYMENT: (EvidenceKind.UNEMPLOYMENT_CERTIFICATE, EvidenceKind.BANK_STATEMENT),
+    HardshipReason.ILLNESS: (EvidenceKind.MEDICAL_RECORD, EvidenceKind.HOSPITAL_INVOICE),
+    HardshipReason.INCOME_DROP: (EvidenceKind.INCOME_PROOF, EvidenceKind.BANK_STATEMENT),
+    HardshipReason.FAMILY_CRISIS: (EvidenceKind.FAMILY_CRISIS_PROOF,),
+    HardshipReason.DISASTER: (EvidenceKind.OTHER, EvidenceKind.BANK_STATEMENT),
+    HardshipReason.OTHER: (EvidenceKind.OTHER,),
+}
+# Every application needs the identity and the bill; asking for the principal only also needs the full flow of money.
+EVIDENCE_ALWAYS: tuple[str, ...] = (EvidenceKind.ID_CARD, EvidenceKind.STATEMENT, EvidenceKind.INCOME_PROOF)
+EVIDENCE_FOR_GOAL: dict[str, tuple[str, ...]] = {
+    CaseGoal.PRINCIPAL_ONLY: (EvidenceKind.BANK_STATEMENT,),
+}
+
+
+def required_evidence(reasons: list[str], goal: str) -> list[tuple[str, str]]:
+    """The (kind, reason it supports) pairs a case needs; reason "" means the application as a whole."""
+    needed: list[tuple[str, str]] = [(kind, "") for kind in EVIDENCE_ALWAYS]
+    covered = {kind for kind, _ in needed}
+    for reason in reasons:
+        for kind in EVIDENCE_FOR_REASON.get(reason, ()):
+            if kind not in covered:
+                needed.append((kind, reason))
+                covered.add(kind)
+    for kind in EVIDENCE_FOR_GOAL.get(goal, ()):
+        if kind not in covered:
+            needed.append((kind, ""))
+            covered.add(kind)
+    return needed
+
+
+class EvidenceStatus(models.TextChoices):
+    MISSING = "missing", _("待上传")
+    UPLOADED = "uploaded", _("已上传")
+    SENT = "sent", _("已提交给平台")
+    ACCEPTED = "accepted", _("平台已认可")
+    REJECTED = "rejected", _("平台未认可")
+
+
+EVIDENCE_TRANSITIONS: dict[str, frozenset[str]] = {
+    EvidenceStatus.MISSING: frozenset({EvidenceStatus.UPLOADED}),
+    EvidenceStatus.UPLOADED: frozenset({EvidenceStatus.SENT, EvidenceStatus.MISSING}),
+    EvidenceStatus.SENT: frozenset({EvidenceStatus.ACCEPTED, EvidenceStatus.REJECTED, EvidenceStatus.UPLOADED}),
+    EvidenceStatus.ACCEPTED: frozenset({EvidenceStatus.SENT}),
+    EvidenceStatus.REJECTED: frozenset({EvidenceStatus.UPLOADED, EvidenceStatus.SENT, EvidenceStatus.MISSING}),
+}
+
+
+def evidence_upload_to(instance: "Evidence", filename: str) -> str:
+    """A random name: nothing the user typed, and nothing guessable, reaches the storage path."""
+    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    suffix = re.sub(r"[^a-z0-9]", "", suffix)[:5] or "bin"
+    return f"evidence/{uuid.uuid4().hex}.{suffix}"
+
+
+class Evidence(models.Model):
+    code = models.UUIDField(_("编号"), default=uuid.uuid4, unique=True, editable=False)
+    case = models.ForeignKey(Case, verbose_name=_("案件"), on_delete=models.CASCADE, related_name="evidence")
+    kind = models.CharField(_("材料类型"), max_length=30, choices=EvidenceKind.choices)
+    supports = models.CharField(
+        _("证明的困难"),
+        max_length=20,
+        choices=HardshipReason.choices,
+        blank=True,
+        help_text=_("留空表示用于整个申请。"),
+    )
+    title = models.CharField(_("名称"), max_length=100, blank=True)
+    status = models.CharField(_("状态"), max_length=20, choices=EvidenceStatus.choices, default=EvidenceStatus.MISSING)
+    status_changed_on = models.DateField(_("状态日期"), null=True, blank=True)
+    file = models.FileField(_("文件"), upload_to=evidence_upload_to, blank=True, max_length=200)
+    original_name = models.CharField(_("原文件名"), max_length=255, blank=True)
+    content_type = models.CharField(_("文件类型"), max_length=100, blank=True)
+    size = models.PositiveBigIntegerField(_("大小（字节）"), default=0)
+    note = models.TextField(_("备注"), blank=True, max_length=2000)
+    position = models.PositiveIntegerField(_("附件序号"), default=0)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("证明材料")
+        verbose_name_plural = _("证明材料")
+        ordering = ["case", "position", "id"]
+        indexes = [models.Index(fields=["case", "status"], name="evidence_case_status")]
+
+    def __str__(self) -> str:
+        return self.title or self.get_kind_display()
+
+    @property
+    def display_title(self) -> str:
+        return self.title or str(self.get_kind_display())
+
+
+class ContactChannel(models.TextChoices):
+    PHONE_95188 = "phone_95188", _("95188 电话")
+    BANK_HOTLINE = "bank_hotline", _("银行客服电话")
+    APP_CHAT = "app_chat", _("App 在线客服")
+    WEB_FORM = "web_form", _("网站表单")
+    LETTER = "letter", _("信件")
+    IN_PERSON = "in_person", _("当面")
+    COLLECTOR_CALL = "collector_call", _("催收来电")
+
+
+class ContactDirection(models.TextChoices):
+    OUTGOING = "outgoing", _("我联系对方")
+    INCOMING = "incoming", _("对方联系我")
+
+
+class ContactOutcome(models.TextChoices):
+    NO_RESULT = "no_result", _("没有结果")
+    NEEDS_DOCUMENTS = "needs_documents", _("要求补充材料")
+    OFFER_MADE = "offer_made", _("对方给出方案")
+    CALLBACK = "callback", _("约定回电")
+    AGREED = "agreed", _("达成一致")
+    REFUSED = "refused", _("被拒绝")
+
+
+class ContactLog(models.Model):
+    case = models.ForeignKey(Case, verbose_name=_("案件"), on_delete=models.CASCADE, related_name="contacts")
+    occurred_at = models.DateTimeField(_("时间"))
+    channel = models.CharField(_("渠道"), max_length=20, choices=ContactChannel.choices)
+    direction = models.CharField(
+        _("方向"), max_length=10, choices=ContactDirection.choices, default=ContactDirection.OUTGOING
+    )
+    agent_name = models.CharField(_("客服姓名"), max_length=50, blank=True)
+    agent_id = models.CharField(_("工号"), max_length=30, blank=True)
+    summary = models.TextField(_("沟通内容"), max_length=4000)
+    offer = models.TextField(_("对方提出的方案"), blank=True, max_length=2000)
+    outcome = models.CharField(
+        _("结果"), max_length=20, choices=ContactOutcome.choices, default=ContactOutcome.NO_RESULT
+    )
+    next_follow_up = models.DateField(_("下次跟进日期"), null=True, blank=True)
+    created_at = models.DateTimeField(_("记录时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("沟通记录")
+        verbose_name_plural = _("沟通记录")
+        ordering = ["-occurred_at", "-id"]
+        indexes = [models.Index(fields=["case", "-occurred_at"], name="contact_case_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.get_channel_display()}"
+
+
+class Agreement(models.Model):
+    case = models.ForeignKey(Case, verbose_name=_("案件"), on_delete=models.CASCADE, related_name="agreements")
+    debts = models.ManyToManyField(Debt, verbose_name=_("涉及的欠款"), related_name="agreements")
+    kind = models.CharField(_("协议类型"), max_length=20, choices=CaseGoal.choices)
+    amount_waived = models.DecimalField(_("减免金额"), default=Decimal("0.00"), **MONEY)
+    total_to_repay = models.DecimalField(_("应还总额"), **MONEY)
+    down_payment = models.DecimalField(_("首付"), default=Decimal("0.00"), **MONEY)
+    installment_count = models.PositiveSmallIntegerField(
+        _("分期期数"), validators=[MinValueValidator(1), MaxValueValidator(plans.MAX_MONTHS)]
+    )
+    first_due_date = models.DateField(_("首期还款日"))
+    annual_rate = models.DecimalField(
+        _("分期年利率"),
+        max_digits=7,
+        decimal_places=6,
+        default=Decimal("0"),
+        help_text=_("小数形式，0.06 即 6%/年；停息为 0。"),
+    )
+    interest_resumes = models.BooleanField(_("违约后恢复计息"), default=True)
+    breach_clause = models.TextField(_("违约条款"), blank=True, max_length=2000)
+    signed_on = models.DateField(_("签署日期"), null=True, blank=True)
+    signed_copy = models.ForeignKey(
+        Evidence, verbose_name=_("协议原件"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("还款协议")
+        verbose_name_plural = _("还款协议")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.installment_count}"
+
+
+class InstallmentStatus(models.TextChoices):
+    DUE = "due", _("待还")
+    PARTIAL = "partial", _("部分已还")
+    PAID = "paid", _("已还清")
+
+
+class Installment(models.Model):
+    agreement = models.ForeignKey(
+        Agreement, verbose_name=_("协议"), on_delete=models.CASCADE, related_name="installments"
+    )
+    number = models.PositiveSmallIntegerField(_("期次"))
+    due_date = models.DateField(_("到期日"))
+    amount_due = models.DecimalField(_("应还金额"), **MONEY)
+    principal = models.DecimalField(_("其中本金"), **MONEY)
+    interest = models.DecimalField(_("其中利息"), **MONEY)
+    amount_paid = models.DecimalField(_("已还金额"), default=Decimal("0.00"), **MONEY)
+    status = models.CharField(
+        _("状态"), max_length=10, choices=InstallmentStatus.choices, default=InstallmentStatus.DUE
+    )
+
+    class Meta:
+        verbose_name = _("分期")
+        verbose_name_plural = _("分期")
+        ordering = ["agreement", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["agreement", "number"], name="installment_unique_number"),
+        ]
+        indexes = [models.Index(fields=["due_date", "status"], name="installment_due")]
+
+    def __str__(self) -> str:
+        return f"#{self.number} {self.due_date}"
+
+    @property
+    def outstanding(self) -> Decimal:
+        return self.amount_due - self.amount_paid
+
+
+class Payment(models.Model):
+    agreement = models.ForeignKey(Agreement, verbose_name=_("协议"), on_delete=models.CASCADE, related_name="payments")
+    paid_on = models.DateField(_("还款日期"))
+    amount = models.DecimalField(_("金额"), **MONEY)
+    receipt = models.ForeignKey(
+        Evidence, verbose_name=_("还款凭证"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    note = models.CharField(_("备注"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("记录时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("还款记录")
+        verbose_name_plural = _("还款记录")
+        ordering = ["agreement", "paid_on", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.paid_on} ¥{self.amount}"
+
+
+class DocumentKind(models.TextChoices):
+    PROPOSAL = "proposal", _("协商还款申请书")
+    HARDSHIP_LETTER = "hardship_letter", _("困难情况说明")
+
+
+class DocumentStatus(models.TextChoices):
+    PENDING = "pending", _("排队中")
+    RUNNING = "running", _("生成中")
+    READY = "ready", _("已生成")
+    FAILED = "failed", _("生成失败")
+
+
+class GeneratedDocument(models.Model):
+    code = models.UUIDField(_("编号"), default=uuid.uuid4, unique=True, editable=False)
+    case = models.ForeignKey(Case, verbose_name=_("案件"), on_delete=models.CASCADE, related_name="documents")
+    kind = models.CharField(_("文书类型"), max_length=20, choices=DocumentKind.choices)
+    version = models.PositiveIntegerField(_("版本"))
+    status = models.CharField(_("状态"), max_length=10, choices=DocumentStatus.choices, default=DocumentStatus.PENDING)
+    error = models.TextField(_("失败原因"), blank=True)
+    file = models.FileField(_("文件"), upload_to="documents/", blank=True, max_length=200)
+    checksum = models.CharField(_("SHA-256"), max_length=64, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("生成的文书")
+        verbose_name_plural = _("生成的文书")
+        ordering = ["case", "kind", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "kind", "version"], name="document_unique_version"),
+        ]
+        indexes = [models.Index(fields=["status", "created_at"], name="document_status_age")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} v{self.version}"

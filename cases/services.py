@@ -1,0 +1,681 @@
+"""Every write to a case and what it holds: validated, atomic, and named <entity>_<action>.
+
+Errors are django ValidationErrors keyed by field with translated messages; a failed call changes nothing.
+Callers pass objects already checked for ownership (a view's `_case_for`); children are checked against their case.
+"""
+
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from . import plans
+from .models import (
+    CASE_TRANSITIONS,
+    EVIDENCE_TRANSITIONS,
+    MAX_AMOUNT,
+    Agreement,
+    Case,
+    CaseGoal,
+    CaseStatus,
+    ContactLog,
+    Debt,
+    Evidence,
+    EvidenceKind,
+    EvidenceStatus,
+    Hardship,
+    HardshipReason,
+    Installment,
+    InstallmentStatus,
+    Payment,
+    required_evidence,
+)
+
+# --- validation shared by the services ------------------------------------------------------------------------
+
+
+def clean_amount(value: Any, *, field: str, allow_none: bool = False) -> Decimal | None:
+    """A yuan amount: a number, at least 0, at most ten million, at most two decimals."""
+    if value is None or value == "":
+        if allow_none:
+            return None
+        raise ValidationError({field: _("请填写金额。")}, code="required")
+    if isinstance(value, float):
+        value = str(value)
+    try:
+        amount = Decimal(str(value).strip().replace(",", "").replace("，", ""))
+    except InvalidOperation:
+        raise ValidationError({field: _("请输入数字金额，例如 1234.56。")}, code="invalid") from None
+    if not amount.is_finite():
+        raise ValidationError({field: _("请输入数字金额，例如 1234.56。")}, code="invalid")
+    if amount < 0:
+        raise ValidationError({field: _("金额不能是负数。")}, code="negative")
+    if amount > MAX_AMOUNT:
+        raise ValidationError({field: _("金额不能超过 1000 万元，请检查是否多输了位数。")}, code="too_large")
+    if amount != amount.quantize(plans.CENT):
+        raise ValidationError({field: _("金额最多保留两位小数（精确到分）。")}, code="too_precise")
+    return amount.quantize(plans.CENT)
+
+
+def clean_past_date(value: date | None, *, field: str, allow_none: bool = True) -> date | None:
+    """A date that has already happened: an overdue start, a payment, a signature cannot lie in the future."""
+    if value is None:
+        if allow_none:
+            return None
+        raise ValidationError({field: _("请填写日期。")}, code="required")
+    if isinstance(value, datetime):
+        value = timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
+    if value > timezone.localdate():
+        raise ValidationError({field: _("这个日期还没到，请检查年份和月份。")}, code="future")
+    if value.year < 2000:
+        raise ValidationError({field: _("日期太早了，请检查年份。")}, code="too_old")
+    return value
+
+
+def clean_daily_rate(value: Any, *, field: str = "daily_rate") -> Decimal:
+    try:
+        rate = Decimal(str(value))
+    except InvalidOperation:
+        raise ValidationError({field: _("请输入日利率，例如 0.0005（即 0.05%）。")}, code="invalid") from None
+    if not rate.is_finite() or rate < 0 or rate > Decimal("0.01"):
+        raise ValidationError({field: _("日利率应在 0 到 1%/天之间。")}, code="out_of_range")
+    return rate
+
+
+def clean_annual_rate(value: Any, *, field: str = "annual_rate") -> Decimal:
+    try:
+        rate = Decimal(str(value))
+    except InvalidOperation:
+        raise ValidationError({field: _("请输入年利率，例如 0.06（即 6%）。")}, code="invalid") from None
+    if not rate.is_finite() or rate < 0 or rate > Decimal("0.36"):
+        raise ValidationError({field: _("年利率应在 0 到 36% 之间。")}, code="out_of_range")
+    return rate
+
+
+def _months(value: Any, *, field: str, allow_none: bool = False) -> int | None:
+    if value in (None, ""):
+        if allow_none:
+            return None
+        raise ValidationError({field: _("请填写期数。")}, code="required")
+    try:
+        months = int(value)
+    except (TypeError, ValueError):
+        raise ValidationError({field: _("期数应是整数。")}, code="invalid") from None
+    if not 1 <= months <= plans.MAX_MONTHS:
+        raise ValidationError(
+            {field: _("期数应在 1 到 %(max)s 个月之间。") % {"max": plans.MAX_MONTHS}}, code="out_of_range"
+        )
+    return months
+
+
+def _only(fields: dict[str, Any], allowed: Iterable[str]) -> None:
+    unknown = set(fields) - set(allowed)
+    if unknown:
+        raise TypeError(f"unexpected fields: {', '.join(sorted(unknown))}")
+
+
+def _save(instance, *, exclude: Iterable[str] = ()) -> None:
+    """Run the model's own validation too (choices, lengths, validators), then save."""
+    instance.full_clean(exclude=list(exclude), validate_unique=True)
+    instance.save()
+
+
+# --- Case -----------------------------------------------------------------------------------------------------
+
+CASE_FIELDS = (
+    "title",
+    "goal",
+    "goal_note",
+    "requested_months",
+    "down_payment",
+    "first_due_date",
+    "debtor_name",
+    "id_number",
+    "contact_phone",
+)
+
+
+def _clean_case_fields(fields: dict[str, Any]) -> dict[str, Any]:
+    _only(fields, CASE_FIELDS)
+    cleaned = dict(fields)
+    if "title" in cleaned:
+        cleaned["title"] = (cleaned["title"] or "").strip()
+        if not cleaned["title"]:
+            raise ValidationError({"title": _("请给案件起个名字，例如“花呗逾期协商”。")}, code="required")
+    if "goal" in cleaned and cleaned["goal"] and cleaned["goal"] not in CaseGoal.values:
+        raise ValidationError({"goal": _("请选择一个协商目标。")}, code="invalid_choice")
+    if "requested_months" in cleaned:
+        cleaned["requested_months"] = _months(cleaned["requested_months"], field="requested_months", allow_none=True)
+    if "down_payment" in cleaned:
+        cleaned["down_payment"] = clean_amount(cleaned["down_payment"] or Decimal("0"), field="down_payment")
+    if cleaned.get("first_due_date") and cleaned["first_due_date"] < timezone.localdate():
+        raise ValidationError({"first_due_date": _("首期还款日不能早于今天。")}, code="past")
+    if cleaned.get("id_number"):
+        cleaned["id_number"] = validate_id_number(cleaned["id_number"])
+    if cleaned.get("contact_phone"):
+        cleaned["contact_phone"] = cleaned["contact_phone"].strip()
+    return cleaned
+
+
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK = "10X98765432"
+
+
+def validate_id_number(value: str) -> str:
+    """A mainland resident ID number: 18 characters whose last one is the ISO 7064 check character."""
+    number = (value or "").strip().upper()
+    error = ValidationError({"id_number": _("身份证号应为 18 位，请核对（最后一位可能是 X）。")}, code="invalid")
+    if len(number) != 18 or not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
+        raise error
+    check = _ID_CHECK[sum(int(d) * w for d, w in zip(number[:17], _ID_WEIGHTS, strict=True)) % 11]
+    if number[17] != check:
+        raise error
+    try:
+        date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError:
+        raise error from None
+    return number
+
+
+def case_create(*, owner, title: str, **fields: Any) -> Case:
+    cleaned = _clean_case_fields({"title": title, **fields})
+    with transaction.atomic():
+        case = Case(owner=owner, **cleaned)
+        _save(case)
+    return case
+
+
+def case_update(*, case: Case, **fields: Any) -> Case:
+    cleaned = _clean_case_fields(fields)
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().get(pk=case.pk)
+        for name, value in cleaned.items():
+            setattr(locked, name, value)
+        _save(locked)
+        if "goal" in cleaned:
+            evidence_sync_checklist(case=locked)
+    for name in cleaned:
+        setattr(case, name, getattr(locked, name))
+    case.updated_at = locked.updated_at
+    return case
+
+
+def case_change_status(*, case: Case, status: str) -> Case:
+    """Move a case along its legal path only (see CASE_TRANSITIONS)."""
+    if status not in CaseStatus.values:
+        raise ValidationError({"status": _("未知的案件状态。")}, code="invalid_choice")
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().get(pk=case.pk)
+        if status not in CASE_TRANSITIONS[locked.status]:
+            raise ValidationError(
+                {
+                    "status": _("案件不能从“%(current)s”直接变为“%(new)s”。")
+                    % {"current": locked.get_status_display(), "new": CaseStatus(status).label}
+                },
+                code="illegal_transition",
+            )
+        locked.status = status
+        locked.save(update_fields=["status", "updated_at"])
+    case.status = status
+    return case
+
+
+def case_delete(*, case: Case) -> None:
+    """Delete a case with its files: the rows go in one transaction, the files once it has committed."""
+    names = [e.file.name for e in case.evidence.exclude(file="")] + [
+        d.file.name for d in case.documents.exclude(file="")
+    ]
+    storage = Evidence._meta.get_field("file").storage
+    with transaction.atomic():
+        case.delete()
+        transaction.on_commit(lambda: [storage.delete(name) for name in names])
+
+
+# --- Debt -----------------------------------------------------------------------------------------------------
+
+DEBT_FIELDS = (
+    "lender",
+    "lender_name",
+    "account_label",
+    "principal",
+    "interest",
+    "penalty_interest",
+    "fees",
+    "overdue_since",
+    "daily_rate",
+    "minimum_payment",
+    "last_statement_date",
+)
+
+
+def _clean_debt_fields(fields: dict[str, Any]) -> dict[str, Any]:
+    _only(fields, DEBT_FIELDS)
+    cleaned = dict(fields)
+    for name in ("principal", "interest", "penalty_interest", "fees"):
+        if name in cleaned:
+            cleaned[name] = clean_amount(cleaned[name] if cleaned[name] not in (None, "") else 0, field=name)
+    if "minimum_payment" in cleaned:
+        cleaned["minimum_payment"] = clean_amount(cleaned["minimum_payment"], field="minimum_payment", allow_none=True)
+    for name in ("overdue_since", "last_statement_date"):
+        if name in cleaned:
+            cleaned[name] = clean_past_date(cleaned[name], field=name)
+    if "daily_rate" in cleaned:
+        cleaned["daily_rate"] = clean_daily_rate(cleaned["daily_rate"])
+    return cleaned
+
+
+def _check_debt_total(debt: Debt) -> None:
+    if debt.balance <= 0:
+        raise ValidationError({"principal": _("请至少填写本金。")}, code="empty_debt")
+    if debt.balance > MAX_AMOUNT:
+        raise ValidationError({"principal": _("一笔欠款合计不能超过 1000 万元。")}, code="too_large")
+
+
+def debt_create(*, case: Case, **fields: Any) -> Debt:
+    cleaned = _clean_debt_fields(fields)
+    with transaction.atomic():
+        debt = Debt(case=case, **cleaned)
+        _check_debt_total(debt)
+        _save(debt)
+        Case.objects.filter(pk=case.pk).update(updated_at=timezone.now())
+    return debt
+
+
+def debt_update(*, debt: Debt, **fields: Any) -> Debt:
+    cleaned = _clean_debt_fields(fields)
+    with transaction.atomic():
+        locked = Debt.objects.select_for_update().get(pk=debt.pk)
+        for name, value in cleaned.items():
+            setattr(locked, name, value)
+        _check_debt_total(locked)
+        _save(locked)
+        Case.objects.filter(pk=locked.case_id).update(updated_at=timezone.now())
+    for name in cleaned:
+        setattr(debt, name, getattr(locked, name))
+    return debt
+
+
+def debt_delete(*, debt: Debt) -> None:
+    with transaction.atomic():
+        if debt.agreements.exists():
+            raise ValidationError(_("这笔欠款已写进还款协议，不能删除。"), code="in_agreement")
+        Case.objects.filter(pk=debt.case_id).update(updated_at=timezone.now())
+        debt.delete()
+
+
+# --- Hardship and budget --------------------------------------------------------------------------------------
+
+HARDSHIP_FIELDS = (
+    "reasons",
+    "since",
+    "narrative",
+    "monthly_income",
+    "household_expenses",
+    "dependents",
+    "other_fixed_payments",
+)
+
+
+def hardship_save(*, case: Case, **fields: Any) -> Hardship:
+    """Create or update the case's hardship; a change of reasons re-derives the evidence checklist."""
+    _only(fields, HARDSHIP_FIELDS)
+    cleaned = dict(fields)
+    if "reasons" in cleaned:
+        reasons = list(dict.fromkeys(cleaned["reasons"] or []))
+        if any(reason not in HardshipReason.values for reason in reasons):
+            raise ValidationError({"reasons": _("请从列表中选择困难原因。")}, code="invalid_choice")
+        cleaned["reasons"] = [r for r in HardshipReason.values if r in reasons]
+    if "since" in cleaned:
+        cleaned["since"] = clean_past_date(cleaned["since"], field="since")
+    for name in ("monthly_income", "household_expenses", "other_fixed_payments"):
+        if name in cleaned:
+            cleaned[name] = clean_amount(cleaned[name] if cleaned[name] not in (None, "") else 0, field=name)
+    if "dependents" in cleaned:
+        try:
+            dependents = int(cleaned["dependents"] or 0)
+        except (TypeError, ValueError):
+            raise ValidationError({"dependents": _("人数应是整数。")}, code="invalid") from None
+        if not 0 <= dependents <= 20:
+            raise ValidationError({"dependents": _("人数应在 0 到 20 之间。")}, code="out_of_range")
+        cleaned["dependents"] = dependents
+    if "narrative" in cleaned:
+        cleaned["narrative"] = (cleaned["narrative"] or "").strip()
+    with transaction.atomic():
+        hardship, _created = Hardship.objects.select_for_update().get_or_create(case=case)
+        reasons_changed = "reasons" in cleaned and cleaned["reasons"] != hardship.reasons
+        for name, value in cleaned.items():
+            setattr(hardship, name, value)
+        _save(hardship)
+        Case.objects.filter(pk=case.pk).update(updated_at=timezone.now())
+        if reasons_changed:
+            evidence_sync_checklist(case=case)
+    return hardship
+
+
+# --- Evidence -------------------------------------------------------------------------------------------------
+
+
+def evidence_sync_checklist(*, case: Case) -> list[Evidence]:
+    """Make the evidence list match what the case's reasons and goal need.
+
+    Items still missing that no longer apply are removed, so a claim the user withdrew never reaches a document;
+    items with a file are kept (the user uploaded them and may still want them) but lose the withdrawn claim.
+    """
+    hardship = Hardship.objects.filter(case=case).first()
+    reasons = hardship.reasons if hardship else []
+    needed = required_evidence(reasons, case.goal)
+    with transaction.atomic():
+        items = list(Evidence.objects.select_for_update().filter(case=case))
+        present = {(item.kind, item.supports) for item in items}
+        for item in items:
+            if item.supports and item.supports not in reasons:
+                if item.status == EvidenceStatus.MISSING and not item.file:
+                    item.delete()
+                    continue
+                item.supports = ""
+                item.save(update_fields=["supports", "updated_at"])
+        kinds_present = {item.kind for item in Evidence.objects.filter(case=case)}
+        position = _next_position(case)
+        for kind, reason in needed:
+            if (kind, reason) in present or kind in kinds_present:
+                continue
+            Evidence.objects.create(case=case, kind=kind, supports=reason, position=position)
+            kinds_present.add(kind)
+            position += 1
+        _renumber(case)
+    return list(Evidence.objects.filter(case=case))
+
+
+def _next_position(case: Case) -> int:
+    return (Evidence.objects.filter(case=case).aggregate(top=Max("position"))["top"] or 0) + 1
+
+
+def _renumber(case: Case) -> None:
+    """Attachment numbers run 1..n without gaps, in the order the case page shows."""
+    items = list(Evidence.objects.filter(case=case).order_by("position", "id"))
+    changed = []
+    for number, item in enumerate(items, start=1):
+        if item.position != number:
+            item.position = number
+            changed.append(item)
+    Evidence.objects.bulk_update(changed, ["position"])
+
+
+EVIDENCE_FIELDS = ("kind", "supports", "title", "note")
+
+
+def _clean_evidence_fields(case: Case, fields: dict[str, Any]) -> dict[str, Any]:
+    _only(fields, EVIDENCE_FIELDS)
+    cleaned = dict(fields)
+    if "kind" in cleaned and cleaned["kind"] not in EvidenceKind.values:
+        raise ValidationError({"kind": _("请选择材料类型。")}, code="invalid_choice")
+    if cleaned.get("supports"):
+        hardship = Hardship.objects.filter(case=case).first()
+        if (
+            cleaned["supports"] not in HardshipReason.values
+            or not hardship
+            or (cleaned["supports"] not in hardship.reasons)
+        ):
+            raise ValidationError({"supports": _("这项困难不在您填写的困难原因里。")}, code="invalid_claim")
+    for name in ("title", "note"):
+        if name in cleaned:
+            cleaned[name] = (cleaned[name] or "").strip()
+    return cleaned
+
+
+def evidence_create(*, case: Case, kind: str, **fields: Any) -> Evidence:
+    cleaned = _clean_evidence_fields(case, {"kind": kind, **fields})
+    with transaction.atomic():
+        evidence = Evidence(case=case, position=_next_position(case), **cleaned)
+        _save(evidence, exclude=["file"])
+    return evidence
+
+
+def evidence_update(*, evidence: Evidence, **fields: Any) -> Evidence:
+    cleaned = _clean_evidence_fields(evidence.case, fields)
+    with transaction.atomic():
+        for name, value in cleaned.items():
+            setattr(evidence, name, value)
+        _save(evidence, exclude=["file"])
+    return evidence
+
+
+def evidence_set_status(
+    *, evidence: Evidence, status: str, on: date | None = None, note: str | None = None
+) -> Evidence:
+    """missing -> uploaded -> sent -> accepted / rejected, each with its date; a file is needed past "missing"."""
+    if status not in EvidenceStatus.values:
+        raise ValidationError({"status": _("未知的材料状态。")}, code="invalid_choice")
+    on = clean_past_date(on or timezone.localdate(), field="status_changed_on")
+    with transaction.atomic():
+        locked = Evidence.objects.select_for_update().get(pk=evidence.pk)
+        if status not in EVIDENCE_TRANSITIONS[locked.status]:
+            raise ValidationError(
+                {
+                    "status": _("材料不能从“%(current)s”直接变为“%(new)s”。")
+                    % {"current": locked.get_status_display(), "new": EvidenceStatus(status).label}
+                },
+                code="illegal_transition",
+            )
+        if status != EvidenceStatus.MISSING and not locked.file:
+            raise ValidationError({"status": _("请先上传这份材料的文件。")}, code="no_file")
+        locked.status = status
+        locked.status_changed_on = on
+        if note is not None:
+            locked.note = note.strip()
+        locked.save(update_fields=["status", "status_changed_on", "note", "updated_at"])
+    evidence.status, evidence.status_changed_on, evidence.note = locked.status, on, locked.note
+    return evidence
+
+
+def evidence_delete(*, evidence: Evidence) -> None:
+    name = evidence.file.name if evidence.file else ""
+    storage = evidence.file.storage
+    with transaction.atomic():
+        case = evidence.case
+        evidence.delete()
+        _renumber(case)
+        if name:
+            transaction.on_commit(lambda: storage.delete(name))
+
+
+# --- Contact log ----------------------------------------------------------------------------------------------
+
+CONTACT_FIELDS = (
+    "occurred_at",
+    "channel",
+    "direction",
+    "agent_name",
+    "agent_id",
+    "summary",
+    "offer",
+    "outcome",
+    "next_follow_up",
+)
+
+
+def _clean_contact_fields(fields: dict[str, Any], *, creating: bool) -> dict[str, Any]:
+    _only(fields, CONTACT_FIELDS)
+    cleaned = dict(fields)
+    if creating or "occurred_at" in cleaned:
+        occurred_at = cleaned.get("occurred_at")
+        if occurred_at is None:
+            raise ValidationError({"occurred_at": _("请填写沟通时间。")}, code="required")
+        if isinstance(occurred_at, datetime) and timezone.is_naive(occurred_at):
+            occurred_at = timezone.make_aware(occurred_at)
+            cleaned["occurred_at"] = occurred_at
+        if occurred_at > timezone.now() + timedelta(minutes=5):
+            raise ValidationError({"occurred_at": _("沟通时间不能在将来。")}, code="future")
+    if creating or "summary" in cleaned:
+        cleaned["summary"] = (cleaned.get("summary") or "").strip()
+        if not cleaned["summary"]:
+            raise ValidationError({"summary": _("请简单记下这次沟通说了什么。")}, code="required")
+    follow_up = cleaned.get("next_follow_up")
+    occurred = cleaned.get("occurred_at")
+    if follow_up and occurred and follow_up < timezone.localtime(occurred).date():
+        raise ValidationError({"next_follow_up": _("下次跟进日期不能早于这次沟通。")}, code="before_contact")
+    return cleaned
+
+
+def contact_log_create(*, case: Case, **fields: Any) -> ContactLog:
+    cleaned = _clean_contact_fields(fields, creating=True)
+    with transaction.atomic():
+        entry = ContactLog(case=case, **cleaned)
+        _save(entry)
+        Case.objects.filter(pk=case.pk).update(updated_at=timezone.now())
+    return entry
+
+
+def contact_log_update(*, entry: ContactLog, **fields: Any) -> ContactLog:
+    cleaned = _clean_contact_fields(fields, creating=False)
+    with transaction.atomic():
+        for name, value in cleaned.items():
+            setattr(entry, name, value)
+        _save(entry)
+    return entry
+
+
+def contact_log_delete(*, entry: ContactLog) -> None:
+    entry.delete()
+
+
+# --- Agreement, installments and payments ---------------------------------------------------------------------
+
+
+def agreement_create(
+    *,
+    case: Case,
+    debts: Iterable[Debt],
+    kind: str,
+    total_to_repay: Any,
+    installment_count: Any,
+    first_due_date: date,
+    down_payment: Any = Decimal("0"),
+    amount_waived: Any = Decimal("0"),
+    annual_rate: Any = Decimal("0"),
+    interest_resumes: bool = True,
+    breach_clause: str = "",
+    signed_on: date | None = None,
+    signed_copy: Evidence | None = None,
+) -> Agreement:
+    """Record the agreement as signed and generate its installments from plans.amortize."""
+    debts = list(debts)
+    if not debts:
+        raise ValidationError({"debts": _("请选择协议涉及的欠款。")}, code="required")
+    if any(debt.case_id != case.pk for debt in debts):
+        raise ValidationError({"debts": _("只能选择本案件的欠款。")}, code="foreign_debt")
+    if signed_copy is not None and signed_copy.case_id != case.pk:
+        raise ValidationError({"signed_copy": _("只能选择本案件的材料。")}, code="foreign_evidence")
+    if kind not in CaseGoal.values:
+        raise ValidationError({"kind": _("请选择协议类型。")}, code="invalid_choice")
+    total = clean_amount(total_to_repay, field="total_to_repay")
+    down = clean_amount(down_payment or 0, field="down_payment")
+    waived = clean_amount(amount_waived or 0, field="amount_waived")
+    rate = clean_annual_rate(annual_rate or 0)
+    count = _months(installment_count, field="installment_count")
+    if total <= 0:
+        raise ValidationError({"total_to_repay": _("应还总额应大于 0。")}, code="zero")
+    if down >= total:
+        raise ValidationError({"down_payment": _("首付应小于应还总额。")}, code="too_large")
+    if first_due_date is None:
+        raise ValidationError({"first_due_date": _("请填写首期还款日。")}, code="required")
+    signed_on = clean_past_date(signed_on, field="signed_on")
+    if signed_on and first_due_date < signed_on:
+        raise ValidationError({"first_due_date": _("首期还款日不能早于签署日期。")}, code="before_signing")
+    schedule = plans.amortize(total - down, rate, count, first_due_date)
+    with transaction.atomic():
+        agreement = Agreement(
+            case=case,
+            kind=kind,
+            total_to_repay=total,
+            down_payment=down,
+            amount_waived=waived,
+            annual_rate=rate,
+            installment_count=count,
+            first_due_date=first_due_date,
+            interest_resumes=interest_resumes,
+            breach_clause=(breach_clause or "").strip(),
+            signed_on=signed_on,
+            signed_copy=signed_copy,
+        )
+        _save(agreement)
+        agreement.debts.set(debts)
+        Installment.objects.bulk_create(
+            Installment(
+                agreement=agreement,
+                number=row.number,
+                due_date=row.due_date,
+                amount_due=row.payment,
+                principal=row.principal,
+                interest=row.interest,
+            )
+            for row in schedule
+        )
+    return agreement
+
+
+def _allocate_payments(agreement: Agreement) -> None:
+    """Pour every payment, oldest first, into the installments in order.
+
+    Recomputing from all payments (rather than adjusting one installment) keeps the figures right after a payment
+    is corrected or deleted: an overpayment covers the next installments, an underpayment leaves one partly paid.
+    """
+    installments = list(Installment.objects.select_for_update().filter(agreement=agreement).order_by("number"))
+    available = sum((p.amount for p in agreement.payments.all()), Decimal("0.00"))
+    for installment in installments:
+        paid = min(available, installment.amount_due)
+        available -= paid
+        installment.amount_paid = paid
+        if paid >= installment.amount_due:
+            installment.status = InstallmentStatus.PAID
+        elif paid > 0:
+            installment.status = InstallmentStatus.PARTIAL
+        else:
+            installment.status = InstallmentStatus.DUE
+    Installment.objects.bulk_update(installments, ["amount_paid", "status"])
+
+
+def agreement_outstanding(agreement: Agreement) -> Decimal:
+    scheduled = sum((i.amount_due for i in agreement.installments.all()), Decimal("0.00"))
+    paid = sum((p.amount for p in agreement.payments.all()), Decimal("0.00"))
+    return scheduled - paid
+
+
+def payment_record(
+    *, agreement: Agreement, paid_on: date, amount: Any, receipt: Evidence | None = None, note: str = ""
+) -> Payment:
+    """Record a payment and allocate it; more than what is still owed is refused, not silently kept."""
+    value = clean_amount(amount, field="amount")
+    if value <= 0:
+        raise ValidationError({"amount": _("还款金额应大于 0。")}, code="zero")
+    paid_on = clean_past_date(paid_on, field="paid_on", allow_none=False)
+    if receipt is not None and receipt.case_id != agreement.case_id:
+        raise ValidationError({"receipt": _("只能选择本案件的材料。")}, code="foreign_evidence")
+    with transaction.atomic():
+        locked = Agreement.objects.select_for_update().get(pk=agreement.pk)
+        outstanding = agreement_outstanding(locked)
+        if value > outstanding:
+            raise ValidationError(
+                {
+                    "amount": _("这笔还款超过了剩余应还金额 ¥%(outstanding)s，请核对。")
+                    % {"outstanding": f"{outstanding:,.2f}"}
+                },
+                code="overpayment",
+            )
+        payment = Payment(agreement=locked, paid_on=paid_on, amount=value, receipt=receipt, note=(note or "").strip())
+        _save(payment)
+        _allocate_payments(locked)
+    return payment
+
+
+def payment_delete(*, payment: Payment) -> None:
+    with transaction.atomic():
+        agreement = Agreement.objects.select_for_update().get(pk=payment.agreement_id)
+        payment.delete()
+        _allocate_payments(agreement)
