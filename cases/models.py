@@ -60,6 +60,8 @@ class Case(models.Model):
     )
     title = models.CharField(_("案件名称"), max_length=100)
     status = models.CharField(_("状态"), max_length=20, choices=CaseStatus.choices, default=CaseStatus.PREPARING)
+    overdue_products = models.JSONField(_("逾期的产品"), default=list, blank=True)
+    overdue_since = models.DateField(_("最早逾期日"), null=True, blank=True)
     goal = models.CharField(_("协商目标"), max_length=20, choices=CaseGoal.choices, blank=True)
     goal_note = models.CharField(_("目标说明"), max_length=200, blank=True)
     requested_months = models.PositiveSmallIntegerField(
@@ -68,8 +70,9 @@ class Case(models.Model):
     down_payment = models.DecimalField(_("首付金额"), default=Decimal("0.00"), **MONEY)
     first_due_date = models.DateField(_("首期还款日"), null=True, blank=True)
     debtor_name = models.CharField(_("姓名"), max_length=50, blank=True)
-    id_number = EncryptedCharField(_("身份证号"), max_length=18, blank=True)
+    id_number = EncryptedCharField(_("身份证号"), max_length=18, blank=True, null=True)
     contact_phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    wizard_step = models.CharField(_("填写到的步骤"), max_length=30, blank=True, editable=False)
     last_proposal_version = models.PositiveIntegerField(_("申请书最新版本号"), default=0, editable=False)
     last_letter_version = models.PositiveIntegerField(_("说明信最新版本号"), default=0, editable=False)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
@@ -187,6 +190,7 @@ class Hardship(models.Model):
     household_expenses = models.DecimalField(_("家庭必要月支出"), default=Decimal("0.00"), **MONEY)
     dependents = models.PositiveSmallIntegerField(_("需要抚养或赡养的人数"), default=0)
     other_fixed_payments = models.DecimalField(_("其他固定月还款"), default=Decimal("0.00"), **MONEY)
+    budget_updated_at = models.DateTimeField(_("收支更新时间"), null=True, blank=True, editable=False)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     class Meta:

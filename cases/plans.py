@@ -541,3 +541,16 @@ def compare_scenarios(
         total_balance=_total(debts, "principal", "interest", "penalty", "fees"),
         budget=to_cents(budget),
     )
+
+
+def format_yuan(amount: Decimal | int | str, *, symbol: bool = True) -> str:
+    """The one way an amount is shown: "¥12,345.60", a minus sign in front when negative."""
+    value = to_cents(amount)
+    text = f"{abs(value):,.2f}"
+    sign = "-" if value < 0 else ""
+    return f"{sign}¥{text}" if symbol else f"{sign}{text}"
+
+
+def default_first_due(today: date) -> date:
+    """A plan's first payment is proposed one month after the day it is worked out."""
+    return add_months(today, 1)

@@ -4,12 +4,13 @@ Errors are django ValidationErrors keyed by field with translated messages; a fa
 Callers pass objects already checked for ownership (a view's `_case_for`); children are checked against their case.
 """
 
+import re
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -33,6 +34,7 @@ from .models import (
     HardshipReason,
     Installment,
     InstallmentStatus,
+    LenderKind,
     Payment,
     required_evidence,
 )
@@ -130,6 +132,8 @@ def _save(instance, *, exclude: Iterable[str] = ()) -> None:
 
 CASE_FIELDS = (
     "title",
+    "overdue_products",
+    "overdue_since",
     "goal",
     "goal_note",
     "requested_months",
@@ -148,6 +152,13 @@ def _clean_case_fields(fields: dict[str, Any]) -> dict[str, Any]:
         cleaned["title"] = (cleaned["title"] or "").strip()
         if not cleaned["title"]:
             raise ValidationError({"title": _("请给案件起个名字，例如“花呗逾期协商”。")}, code="required")
+    if "overdue_products" in cleaned:
+        products = list(dict.fromkeys(cleaned["overdue_products"] or []))
+        if any(product not in LenderKind.values for product in products):
+            raise ValidationError({"overdue_products": _("请从列表中选择产品。")}, code="invalid_choice")
+        cleaned["overdue_products"] = [p for p in LenderKind.values if p in products]
+    if "overdue_since" in cleaned:
+        cleaned["overdue_since"] = clean_past_date(cleaned["overdue_since"], field="overdue_since")
     if "goal" in cleaned and cleaned["goal"] and cleaned["goal"] not in CaseGoal.values:
         raise ValidationError({"goal": _("请选择一个协商目标。")}, code="invalid_choice")
     if "requested_months" in cleaned:
@@ -171,15 +182,18 @@ def validate_id_number(value: str) -> str:
     """A mainland resident ID number: 18 characters whose last one is the ISO 7064 check character."""
     number = (value or "").strip().upper()
     error = ValidationError({"id_number": _("身份证号应为 18 位，请核对（最后一位可能是 X）。")}, code="invalid")
-    if len(number) != 18 or not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
+    # ASCII only: str.isdigit() also accepts characters such as "²" that int() then refuses.
+    if not re.fullmatch(r"[0-9]{17}[0-9X]", number):
         raise error
     check = _ID_CHECK[sum(int(d) * w for d, w in zip(number[:17], _ID_WEIGHTS, strict=True)) % 11]
     if number[17] != check:
         raise error
     try:
-        date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+        born = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError:
         raise error from None
+    if born > timezone.localdate() or born.year < 1900:
+        raise error
     return number
 
 
@@ -204,6 +218,12 @@ def case_update(*, case: Case, **fields: Any) -> Case:
         setattr(case, name, getattr(locked, name))
     case.updated_at = locked.updated_at
     return case
+
+
+def case_mark_step(*, case: Case, step: str) -> None:
+    """Remember where the wizard goes next, so that the user resumes there on any device."""
+    Case.objects.filter(pk=case.pk).update(wizard_step=step, updated_at=timezone.now())
+    case.wizard_step = step
 
 
 def case_change_status(*, case: Case, status: str) -> Case:
@@ -304,7 +324,7 @@ def debt_update(*, debt: Debt, **fields: Any) -> Debt:
 def debt_delete(*, debt: Debt) -> None:
     with transaction.atomic():
         if debt.agreements.exists():
-            raise ValidationError(_("这笔欠款已写进还款协议，不能删除。"), code="in_agreement")
+            raise ValidationError({NON_FIELD_ERRORS: _("这笔欠款已写进还款协议，不能删除。")}, code="in_agreement")
         Case.objects.filter(pk=debt.case_id).update(updated_at=timezone.now())
         debt.delete()
 
@@ -320,6 +340,9 @@ HARDSHIP_FIELDS = (
     "dependents",
     "other_fixed_payments",
 )
+
+
+BUDGET_FIELDS = {"monthly_income", "household_expenses", "dependents", "other_fixed_payments"}
 
 
 def hardship_save(*, case: Case, **fields: Any) -> Hardship:
@@ -351,6 +374,8 @@ def hardship_save(*, case: Case, **fields: Any) -> Hardship:
         reasons_changed = "reasons" in cleaned and cleaned["reasons"] != hardship.reasons
         for name, value in cleaned.items():
             setattr(hardship, name, value)
+        if BUDGET_FIELDS & set(cleaned):
+            hardship.budget_updated_at = timezone.now()
         _save(hardship)
         Case.objects.filter(pk=case.pk).update(updated_at=timezone.now())
         if reasons_changed:
@@ -512,6 +537,8 @@ def _clean_contact_fields(fields: dict[str, Any], *, creating: bool) -> dict[str
             cleaned["occurred_at"] = occurred_at
         if occurred_at > timezone.now() + timedelta(minutes=5):
             raise ValidationError({"occurred_at": _("沟通时间不能在将来。")}, code="future")
+        if timezone.localtime(occurred_at).year < 2000:
+            raise ValidationError({"occurred_at": _("日期太早了，请检查年份。")}, code="too_old")
     if creating or "summary" in cleaned:
         cleaned["summary"] = (cleaned.get("summary") or "").strip()
         if not cleaned["summary"]:
@@ -533,7 +560,8 @@ def contact_log_create(*, case: Case, **fields: Any) -> ContactLog:
 
 
 def contact_log_update(*, entry: ContactLog, **fields: Any) -> ContactLog:
-    cleaned = _clean_contact_fields(fields, creating=False)
+    # The stored time goes in too, so that a new follow-up date alone is still checked against the call.
+    cleaned = _clean_contact_fields({"occurred_at": entry.occurred_at, **fields}, creating=False)
     with transaction.atomic():
         for name, value in cleaned.items():
             setattr(entry, name, value)
@@ -588,7 +616,10 @@ def agreement_create(
     signed_on = clean_past_date(signed_on, field="signed_on")
     if signed_on and first_due_date < signed_on:
         raise ValidationError({"first_due_date": _("首期还款日不能早于签署日期。")}, code="before_signing")
-    schedule = plans.amortize(total - down, rate, count, first_due_date)
+    try:
+        schedule = plans.amortize(total - down, rate, count, first_due_date)
+    except ValueError:  # everything else is checked above: only due dates past the year 9999 are left
+        raise ValidationError({"first_due_date": _("首期还款日不合理，请检查年份。")}, code="out_of_range") from None
     with transaction.atomic():
         agreement = Agreement(
             case=case,

@@ -1,7 +1,6 @@
-"""Site-wide views: the health probe and the home page."""
+"""Site-wide views: the health probe."""
 
 from django.http import JsonResponse
-from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
 from .health import health_report
@@ -14,7 +13,3 @@ def health(request):
     body = {name: ("up" if ok else "down") for name, ok in report.items()}
     body["status"] = "up" if all(report.values()) else "down"
     return JsonResponse(body, status=200 if all(report.values()) else 503)
-
-
-def home(request):
-    return render(request, "home.html")

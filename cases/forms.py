@@ -1,0 +1,209 @@
+"""Forms of the case wizard and the case pages. They parse what was typed; the services decide what is valid."""
+
+from decimal import Decimal, InvalidOperation
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from . import services
+from .models import CaseGoal, EvidenceKind, HardshipReason, LenderKind
+
+DATE_INPUT = {"type": "date"}
+
+
+class AmountField(forms.CharField):
+    """A yuan amount typed as text ("12,000.50" is fine), checked by the same rule as the services."""
+
+    def __init__(self, *, required: bool = False, **kwargs):
+        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}))
+        super().__init__(required=required, **kwargs)
+
+    def clean(self, value):
+        value = super().clean(value)
+        if value in (None, ""):
+            return None if not self.required else value
+        try:
+            return services.clean_amount(value, field="amount")
+        except ValidationError as error:
+            raise ValidationError(error.message_dict["amount"]) from None
+
+
+class DateField(forms.DateField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("widget", forms.DateInput(attrs=DATE_INPUT, format="%Y-%m-%d"))
+        kwargs.setdefault("error_messages", {"invalid": _("请输入真实存在的日期，例如 2026-03-15。")})
+        super().__init__(**kwargs)
+
+
+class PercentField(forms.CharField):
+    """A rate typed as a percentage (0.05 means 0.05 %), returned as a Decimal fraction for plans.py."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}))
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        value = super().clean(value)
+        if value in (None, ""):
+            return None
+        try:
+            percent = Decimal(str(value).strip().rstrip("%").strip())
+        except InvalidOperation:
+            raise ValidationError(_("请输入数字，例如 0.05。"), code="invalid") from None
+        if not percent.is_finite():
+            raise ValidationError(_("请输入数字，例如 0.05。"), code="invalid")
+        return percent / 100
+
+
+class CaseFormMixin:
+    """Maps a service's ValidationError onto the fields, so each message appears next to its field."""
+
+    def add_service_error(self, error: ValidationError) -> None:
+        if hasattr(error, "error_dict"):
+            for field, messages in error.message_dict.items():
+                self.add_error(field if field in self.fields else None, messages)
+        else:
+            self.add_error(None, error.messages)
+
+
+class SituationForm(CaseFormMixin, forms.Form):
+    title = forms.CharField(
+        label=_("给这个案件起个名字"),
+        max_length=100,
+        initial=_("我的逾期协商"),
+        help_text=_("只有您自己能看到，例如“花呗和信用卡协商”。"),
+    )
+    overdue_products = forms.MultipleChoiceField(
+        label=_("哪些产品逾期了？"),
+        choices=LenderKind.choices,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("请至少选择一个逾期的产品。")},
+    )
+    overdue_since = DateField(
+        label=_("最早是哪一天开始没按时还款的？"),
+        help_text=_("记不清可以填大概日期，例如那个月的还款日。我们据此算出逾期天数。"),
+        error_messages={
+            "required": _("请填写开始逾期的日期。"),
+            "invalid": _("请输入真实存在的日期，例如 2026-03-15。"),
+        },
+    )
+
+
+class DebtForm(CaseFormMixin, forms.Form):
+    lender = forms.ChoiceField(label=_("平台类型"), choices=LenderKind.choices)
+    lender_name = forms.CharField(
+        label=_("平台或银行名称"), max_length=60, required=False, help_text=_("例如“招商银行”。花呗、借呗可不填。")
+    )
+    account_label = forms.CharField(
+        label=_("账户标识（可不填）"),
+        max_length=20,
+        required=False,
+        help_text=_("最多填卡号末四位，例如“尾号1234”。不要填完整卡号。"),
+    )
+    principal = AmountField(label=_("本金（元）"), required=True, help_text=_("借款或消费本身的金额，不含利息罚息。"))
+    interest = AmountField(label=_("利息（元）"))
+    penalty_interest = AmountField(label=_("罚息（元）"), help_text=_("逾期后额外收的利息，账单上常写作“逾期利息”。"))
+    fees = AmountField(label=_("手续费及其他费用（元）"))
+    daily_rate_percent = PercentField(
+        label=_("日利率（%）"),
+        required=False,
+        initial="0.05",
+        help_text=_("花呗、借呗一般是 0.05%/天，罚息再上浮 50%。以账单为准。"),
+    )
+    overdue_since = DateField(label=_("这笔从哪天开始逾期"), required=False)
+
+    def service_fields(self) -> dict:
+        data = dict(self.cleaned_data)
+        rate = data.pop("daily_rate_percent")
+        data["daily_rate"] = rate if rate is not None else services.plans.HUABEI_DAILY_RATE
+        for name in ("interest", "penalty_interest", "fees"):
+            data[name] = data[name] or Decimal("0")
+        return data
+
+
+class BudgetForm(CaseFormMixin, forms.Form):
+    monthly_income = AmountField(
+        label=_("现在每月实际收入（元）"),
+        required=True,
+        help_text=_("工资、兼职、补贴等到手的钱。没有收入就填 0。"),
+    )
+    household_expenses = AmountField(
+        label=_("家庭每月必要支出（元）"),
+        required=True,
+        help_text=_("房租、吃饭、交通、水电、孩子上学、看病等，不含还债。"),
+    )
+    dependents = forms.IntegerField(label=_("需要您抚养或赡养的人数"), min_value=0, max_value=20, initial=0)
+    other_fixed_payments = AmountField(
+        label=_("其他固定月还款（元）"), help_text=_("房贷、车贷等不在这次协商里的固定还款。")
+    )
+
+
+class HardshipForm(CaseFormMixin, forms.Form):
+    reasons = forms.MultipleChoiceField(
+        label=_("是什么让您还不上了？（可多选）"),
+        choices=HardshipReason.choices,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("请至少选择一个原因。")},
+    )
+    since = DateField(label=_("困难从什么时候开始？"), required=False)
+    narrative = forms.CharField(
+        label=_("用自己的话说说发生了什么"),
+        widget=forms.Textarea(attrs={"rows": 6}),
+        max_length=4000,
+        required=False,
+        help_text=_(
+            "好的说明包括：发生了什么、从什么时候开始、收入少了多少、现在每月能拿出多少钱还款、"
+            "以前一直按时还款。写事实，不用写得很长，也不要夸大。"
+        ),
+    )
+
+
+class ExtraEvidenceForm(CaseFormMixin, forms.Form):
+    kind = forms.ChoiceField(
+        label=_("再加一项材料（可不填）"), choices=[("", "—"), *EvidenceKind.choices], required=False
+    )
+    title = forms.CharField(label=_("材料名称"), max_length=100, required=False)
+
+
+class PlanForm(CaseFormMixin, forms.Form):
+    goal = forms.ChoiceField(
+        label=_("您打算申请哪种方案？"),
+        choices=CaseGoal.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("请选择一种方案。")},
+    )
+    requested_months = forms.IntegerField(
+        label=_("分多少期（月）"),
+        required=False,
+        min_value=1,
+        max_value=60,
+        help_text=_("留空则按您的预算算出最少期数。最多 60 期。"),
+        error_messages={
+            "min_value": _("期数应在 1 到 60 个月之间。"),
+            "max_value": _("期数应在 1 到 60 个月之间。"),
+            "invalid": _("期数应是整数。"),
+        },
+    )
+    down_payment = AmountField(label=_("首付（元，可不填）"), help_text=_("签协议时能先还的一笔钱，能提高通过率。"))
+    goal_note = forms.CharField(label=_("其他诉求（可不填）"), max_length=200, required=False)
+
+
+class ContactForm(CaseFormMixin, forms.Form):
+    debtor_name = forms.CharField(label=_("您的姓名"), max_length=50)
+    id_number = forms.CharField(
+        label=_("身份证号"),
+        max_length=18,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+        help_text=_("加密保存，文书和页面上只显示打码后的号码。"),
+    )
+    contact_phone = forms.CharField(label=_("联系电话"), max_length=20)
+
+    def __init__(self, *args, saved_id_number: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        if saved_id_number:
+            self.fields["id_number"].help_text = _("已保存：%(masked)s。留空表示不修改。") % {"masked": saved_id_number}
+        else:
+            self.fields["id_number"].required = True
+            self.fields["id_number"].error_messages["required"] = _("请填写身份证号，申请书需要。")

@@ -1,0 +1,16 @@
+from django.urls import path
+
+from . import views
+
+app_name = "cases"
+
+urlpatterns = [
+    path("new/", views.case_new, name="new"),
+    path("<uuid:code>/", views.case_detail, name="detail"),
+    path("<uuid:code>/delete/", views.case_delete, name="delete"),
+    path("<uuid:code>/wizard/", views.wizard_resume, name="wizard_resume"),
+    path("<uuid:code>/wizard/plan/preview/", views.plan_preview, name="plan_preview"),
+    path("<uuid:code>/wizard/<slug:step_name>/", views.wizard_step, name="wizard_step"),
+    path("<uuid:code>/debts/<int:debt_id>/edit/", views.debt_edit, name="debt_edit"),
+    path("<uuid:code>/debts/<int:debt_id>/delete/", views.debt_delete, name="debt_delete"),
+]

@@ -1,0 +1,303 @@
+"""Case pages and the wizard: find the case through its owner, call a form and a service, render or redirect."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from . import plans, selectors, services, wizard
+from .forms import DebtForm, PlanForm, SituationForm
+from .models import Case, CaseGoal, Debt
+
+
+def _case_for(request, code) -> Case:
+    """The first line of every case view: the case by its public code, and only the owner's (404 otherwise)."""
+    return selectors.case_for_owner(request.user, code)
+
+
+def _debt_for(case: Case, debt_id: int) -> Debt:
+    return get_object_or_404(Debt, case=case, pk=debt_id)
+
+
+def _step_url(case: Case, step: wizard.Step, *, back_to_review: bool = False) -> str:
+    url = reverse("cases:wizard_step", args=[case.code, step.name])
+    return f"{url}?return=review" if back_to_review else url
+
+
+def _returning_to_review(request) -> bool:
+    return request.GET.get("return") == "review" or request.POST.get("return") == "review"
+
+
+def _after_save(request, case: Case, step: wizard.Step):
+    """Where a successful POST goes: back to review when it came from there, otherwise the next step."""
+    following = wizard.next_step(case, step)
+    if following is not None and following.name != case.wizard_step:
+        services.case_mark_step(case=case, step=following.name)
+    if _returning_to_review(request):
+        return redirect(_step_url(case, wizard.get_step("review")))
+    return redirect(_step_url(case, following) if following else reverse("cases:detail", args=[case.code]))
+
+
+def home(request):
+    """The landing page for visitors; for a signed-in user, their cases and where each one continues."""
+    if not request.user.is_authenticated:
+        return render(request, "home.html")
+    cases = selectors.cases_for_owner(request.user)
+    rows = [(case, wizard.resume_step(case)) for case in cases.select_related("hardship")]
+    return render(request, "cases/home.html", {"rows": rows})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_new(request):
+    """Step 1 for a case that does not exist yet: the first valid POST creates it."""
+    step = wizard.get_step("situation")
+    form = SituationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            case = services.case_create(owner=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_service_error(error)
+        else:
+            return _after_save(request, case, step)
+    context = {"form": form, "step": step, "position": (1, len(wizard.STEPS)), "case": None}
+    return render(request, step.template, context)
+
+
+@login_required
+def case_detail(request, code):
+    case = _case_for(request, code)
+    context = {
+        "case": case,
+        "debts": selectors.case_debts(case),
+        "total": selectors.case_total_balance(case),
+        "budget": selectors.case_budget(case),
+        "evidence": selectors.case_evidence(case),
+        "missing": selectors.case_missing_evidence(case),
+        "scenario": selectors.chosen_scenario(case),
+        "resume": wizard.resume_step(case),
+    }
+    return render(request, "cases/detail.html", context)
+
+
+@login_required
+def wizard_resume(request, code):
+    case = _case_for(request, code)
+    return redirect(_step_url(case, wizard.resume_step(case)))
+
+
+def _step_context(request, case: Case, step: wizard.Step, form) -> dict:
+    number, count = wizard.progress(case, step)
+    previous = wizard.previous_step(case, step)
+    context = {
+        "case": case,
+        "step": step,
+        "form": form,
+        "position": (number, count),
+        "percent": int(number * 100 / count) if count else 0,
+        "previous_url": _step_url(case, previous) if previous else None,
+        "returning": _returning_to_review(request),
+        "steps": wizard.applicable_steps(case),
+    }
+    if step.name == "situation" and case.overdue_since:
+        days = plans.days_overdue(case.overdue_since, timezone.localdate())
+        context["overdue"] = {"days": days, "status": wizard.credit_status_text(days)}
+    if step.name == "debts":
+        context["debts"] = selectors.case_debts(case)
+        context["total"] = selectors.case_total_balance(case)
+    if step.name == "budget":
+        context["budget"] = selectors.case_budget(case)
+    if step.name == "evidence":
+        context["evidence"] = selectors.case_evidence(case)
+    if step.name == "plan":
+        context.update(_plan_context(case, months=case.requested_months, down_payment=case.down_payment))
+    if step.name == "review":
+        context["sections"] = wizard.review_sections(case)
+    return context
+
+
+def _plan_context(case: Case, *, months, down_payment) -> dict:
+    try:
+        comparison = selectors.case_comparison(case, months=months, down_payment=down_payment)
+        error = None
+    except ValidationError as exc:
+        comparison, error = None, exc.message_dict["down_payment"][0]
+    return {
+        "comparison": comparison,
+        "comparison_error": error,
+        "goal_help": wizard.GOAL_HELP,
+        "goal_choices": CaseGoal.choices,
+        "budget": selectors.case_budget(case),
+        "total": selectors.case_total_balance(case),
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def wizard_step(request, code, step_name):
+    case = _case_for(request, code)
+    step = wizard.get_step(step_name)
+    if step is None:
+        raise Http404
+    if not step.applies(case):
+        messages.info(request, _("根据您目前填写的内容，这一步不需要填写，已跳过。"))
+        following = wizard.next_step(case, step) or wizard.get_step("review")
+        return redirect(_step_url(case, following))
+    if step.name == "debts":
+        return _debts_step(request, case, step)
+    if step.name == "plan" and request.POST.get("action") == "recalculate":
+        return _plan_recalculate(request, case, step)
+    form_kwargs = {"saved_id_number": case.masked_id_number} if step.name == "contact" else {}
+    if request.method == "POST":
+        form = step.form_class(request.POST, **form_kwargs)
+        if form.is_valid():
+            try:
+                if step.save is not None:
+                    step.save(case, form)
+            except ValidationError as error:
+                form.add_service_error(error)
+            else:
+                if step.name == "review":
+                    services.case_mark_step(case=case, step="review")
+                    messages.success(request, _("已全部填写完成。下一步：准备材料，然后联系平台。"))
+                    return redirect("cases:detail", case.code)
+                return _after_save(request, case, step)
+    else:
+        form = step.form_class(initial=step.initial(case), **form_kwargs)
+    return render(request, step.template, _step_context(request, case, step, form))
+
+
+def _debts_step(request, case: Case, step: wizard.Step):
+    """Debts are saved one at a time: "save and add another" stays here, "next" moves on."""
+    action = request.POST.get("action", "add")
+    if request.method == "POST":
+        amounts = ("principal", "interest", "penalty_interest", "fees")
+        nothing_typed = not any(request.POST.get(name) for name in amounts)
+        if action == "next" and nothing_typed:
+            if selectors.case_has_debts(case):
+                return _after_save(request, case, step)
+            form = DebtForm(request.POST)
+            form.is_valid()
+            form.add_error(None, _("请至少填写一笔欠款。"))
+            return render(request, step.template, _step_context(request, case, step, form))
+        form = DebtForm(request.POST)
+        if form.is_valid():
+            try:
+                services.debt_create(case=case, **form.service_fields())
+            except ValidationError as error:
+                form.add_service_error(error)
+            else:
+                messages.success(request, _("这笔欠款已保存。"))
+                if action == "next":
+                    return _after_save(request, case, step)
+                return redirect(_step_url(case, step, back_to_review=_returning_to_review(request)))
+    else:
+        form = DebtForm(initial=_debt_initial(case))
+    return render(request, step.template, _step_context(request, case, step, form))
+
+
+def _debt_initial(case: Case) -> dict:
+    """Prefill the next debt with a product the user said is overdue and has no debt yet."""
+    entered = {debt.lender for debt in selectors.case_debts(case)}
+    remaining = [p for p in case.overdue_products if p not in entered]
+    return {
+        "lender": remaining[0] if remaining else (case.overdue_products or ["huabei"])[0],
+        "overdue_since": case.overdue_since,
+        "daily_rate_percent": "0.05",
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def debt_edit(request, code, debt_id):
+    case = _case_for(request, code)
+    debt = _debt_for(case, debt_id)
+    if request.method == "POST":
+        form = DebtForm(request.POST)
+        if form.is_valid():
+            try:
+                services.debt_update(debt=debt, **form.service_fields())
+            except ValidationError as error:
+                form.add_service_error(error)
+            else:
+                messages.success(request, _("已保存修改。"))
+                return redirect(_step_url(case, wizard.get_step("debts"), back_to_review=_returning_to_review(request)))
+    else:
+        form = DebtForm(
+            initial={
+                "lender": debt.lender,
+                "lender_name": debt.lender_name,
+                "account_label": debt.account_label,
+                "principal": debt.principal,
+                "interest": debt.interest,
+                "penalty_interest": debt.penalty_interest,
+                "fees": debt.fees,
+                "daily_rate_percent": (debt.daily_rate * 100).normalize(),
+                "overdue_since": debt.overdue_since,
+            }
+        )
+    return render(request, "cases/debt_edit.html", {"case": case, "debt": debt, "form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def debt_delete(request, code, debt_id):
+    case = _case_for(request, code)
+    debt = _debt_for(case, debt_id)
+    if request.method == "POST":
+        try:
+            services.debt_delete(debt=debt)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("这笔欠款已删除。"))
+        return redirect(_step_url(case, wizard.get_step("debts")))
+    return render(request, "cases/debt_delete.html", {"case": case, "debt": debt})
+
+
+def _plan_recalculate(request, case: Case, step: wizard.Step):
+    """The no-JavaScript path of "adjust months or down payment": save the two numbers and show the plans again."""
+    form = PlanForm(request.POST)
+    form.fields["goal"].required = False
+    if form.is_valid():
+        months, down = form.cleaned_data["requested_months"], form.cleaned_data["down_payment"]
+        try:
+            selectors.case_comparison(case, months=months, down_payment=down)
+            services.case_update(case=case, requested_months=months, down_payment=down or 0)
+        except ValidationError as error:
+            form.add_service_error(error)
+        else:
+            return redirect(_step_url(case, step, back_to_review=_returning_to_review(request)))
+    return render(request, step.template, _step_context(request, case, step, form))
+
+
+@login_required
+def plan_preview(request, code):
+    """The scenarios for months and a down payment being typed, without saving them (htmx fragment)."""
+    case = _case_for(request, code)
+    form = PlanForm(request.GET)
+    form.fields["goal"].required = False
+    form.is_valid()
+    months = form.cleaned_data.get("requested_months") if "requested_months" not in form.errors else None
+    down = form.cleaned_data.get("down_payment") if "down_payment" not in form.errors else None
+    context = _plan_context(case, months=months, down_payment=down)
+    if form.errors:
+        context["comparison_error"] = " ".join(str(m) for errors in form.errors.values() for m in errors)
+    context["case"] = case
+    return render(request, "cases/wizard/_scenarios.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_delete(request, code):
+    case = _case_for(request, code)
+    if request.method == "POST":
+        services.case_delete(case=case)
+        messages.success(request, _("案件及其全部材料已删除。"))
+        return redirect("home")
+    return render(request, "cases/case_delete.html", {"case": case})

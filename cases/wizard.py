@@ -1,0 +1,380 @@
+"""The steps of the case wizard: each a name, a title, a form, a condition, how it saves and how it reads back.
+
+Every POST saves through a service at once, so nothing lives only in the session: reloading, the back button and a
+second device all see what was saved. The review page is generated from the same step list.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django import forms
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from . import plans, selectors, services
+from .forms import BudgetForm, ContactForm, DebtForm, ExtraEvidenceForm, HardshipForm, PlanForm, SituationForm
+from .models import Case, CaseGoal, LenderKind
+
+
+@dataclass(frozen=True)
+class Answer:
+    label: str | Promise
+    value: str
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    title: str | Promise
+    form_class: type[forms.Form]
+    template: str
+    help: str | Promise = ""
+    applies: Callable[[Case], bool] = field(default=lambda case: True)
+    is_done: Callable[[Case], bool] = field(default=lambda case: False)
+    initial: Callable[[Case], dict] = field(default=lambda case: {})
+    save: Callable[[Case, forms.Form], None] | None = None
+    answers: Callable[[Case], list[Answer]] = field(default=lambda case: [])
+
+
+def _hardship(case: Case):
+    return getattr(case, "hardship", None) if hasattr(case, "hardship") else None
+
+
+def _labels(values: list[str], choices) -> str:
+    names = dict(choices)
+    return "、".join(str(names[v]) for v in values if v in names)
+
+
+def _passed(case: Case, name: str) -> bool:
+    """Whether the user has gone beyond a step that asks nothing of them."""
+    return case.wizard_step in STEP_NAMES and STEP_NAMES.index(case.wizard_step) > STEP_NAMES.index(name)
+
+
+# --- 1. the situation -----------------------------------------------------------------------------------------
+
+
+def _situation_save(case: Case, form: forms.Form) -> None:
+    services.case_update(case=case, **form.cleaned_data)
+
+
+def _situation_answers(case: Case) -> list[Answer]:
+    answers = [
+        Answer(_("案件名称"), case.title),
+        Answer(_("逾期的产品"), _labels(case.overdue_products, LenderKind.choices)),
+    ]
+    if case.overdue_since:
+        days = plans.days_overdue(case.overdue_since, timezone.localdate())
+        answers += [
+            Answer(_("最早逾期日"), case.overdue_since.isoformat()),
+            Answer(_("已逾期"), _("%(days)s 天") % {"days": days}),
+            Answer(_("征信逾期状态"), credit_status_text(days)),
+        ]
+    return answers
+
+
+def credit_status_text(days: int) -> str:
+    code = plans.credit_report_status(days)
+    if code == 0:
+        return str(_("未逾期"))
+    return str(_("%(code)s（征信报告上逾期 %(low)s 天以上的标记）") % {"code": code, "low": (code - 1) * 30 + 1})
+
+
+# --- 2. the debts ---------------------------------------------------------------------------------------------
+
+
+def _debts_answers(case: Case) -> list[Answer]:
+    debts = selectors.case_debts(case)
+    answers = [
+        Answer(
+            str(debt),
+            _("本金 %(principal)s，利息 %(interest)s，罚息 %(penalty)s，费用 %(fees)s，合计 %(total)s")
+            % {
+                "principal": plans.format_yuan(debt.principal),
+                "interest": plans.format_yuan(debt.interest),
+                "penalty": plans.format_yuan(debt.penalty_interest),
+                "fees": plans.format_yuan(debt.fees),
+                "total": plans.format_yuan(debt.balance),
+            },
+        )
+        for debt in debts
+    ]
+    answers.append(Answer(_("欠款合计"), plans.format_yuan(sum((d.balance for d in debts), Decimal("0")))))
+    return answers
+
+
+# --- 3. income and expenses -----------------------------------------------------------------------------------
+
+
+def _budget_initial(case: Case) -> dict:
+    hardship = _hardship(case)
+    if hardship is None:
+        return {}
+    return {
+        "monthly_income": hardship.monthly_income,
+        "household_expenses": hardship.household_expenses,
+        "dependents": hardship.dependents,
+        "other_fixed_payments": hardship.other_fixed_payments,
+    }
+
+
+def _budget_save(case: Case, form: forms.Form) -> None:
+    data = dict(form.cleaned_data)
+    data["other_fixed_payments"] = data["other_fixed_payments"] or Decimal("0")
+    data["dependents"] = data["dependents"] or 0
+    services.hardship_save(case=case, **data)
+
+
+def _budget_answers(case: Case) -> list[Answer]:
+    hardship = _hardship(case)
+    if hardship is None:
+        return []
+    return [
+        Answer(_("每月收入"), plans.format_yuan(hardship.monthly_income)),
+        Answer(_("家庭必要支出"), plans.format_yuan(hardship.household_expenses)),
+        Answer(_("抚养或赡养人数"), str(hardship.dependents)),
+        Answer(_("其他固定月还款"), plans.format_yuan(hardship.other_fixed_payments)),
+        Answer(_("每月可用于还款"), plans.format_yuan(hardship.monthly_budget)),
+    ]
+
+
+# --- 4. the hardship ------------------------------------------------------------------------------------------
+
+
+def _hardship_initial(case: Case) -> dict:
+    hardship = _hardship(case)
+    if hardship is None:
+        return {}
+    return {"reasons": hardship.reasons, "since": hardship.since, "narrative": hardship.narrative}
+
+
+def _hardship_save(case: Case, form: forms.Form) -> None:
+    services.hardship_save(case=case, **form.cleaned_data)
+
+
+def _hardship_answers(case: Case) -> list[Answer]:
+    hardship = _hardship(case)
+    if hardship is None:
+        return []
+    return [
+        Answer(_("困难原因"), "、".join(str(label) for label in hardship.reason_labels)),
+        Answer(_("开始时间"), hardship.since.isoformat() if hardship.since else "—"),
+        Answer(_("经过"), hardship.narrative or "—"),
+    ]
+
+
+# --- 5. the evidence checklist --------------------------------------------------------------------------------
+
+
+def _evidence_save(case: Case, form: forms.Form) -> None:
+    if form.cleaned_data.get("kind"):
+        services.evidence_create(case=case, kind=form.cleaned_data["kind"], title=form.cleaned_data["title"])
+
+
+def _evidence_answers(case: Case) -> list[Answer]:
+    return [
+        Answer(_("附件 %(number)s") % {"number": item.position}, f"{item.display_title} · {item.get_status_display()}")
+        for item in selectors.case_evidence(case)
+    ]
+
+
+# --- 6. the plan ----------------------------------------------------------------------------------------------
+
+
+def _plan_initial(case: Case) -> dict:
+    return {
+        "goal": case.goal,
+        "requested_months": case.requested_months,
+        "down_payment": case.down_payment or None,
+        "goal_note": case.goal_note,
+    }
+
+
+def _plan_save(case: Case, form: forms.Form) -> None:
+    data = dict(form.cleaned_data)
+    data["down_payment"] = data["down_payment"] or Decimal("0")
+    selectors.case_comparison(case, months=data["requested_months"], down_payment=data["down_payment"])
+    services.case_update(case=case, **data)
+
+
+def _plan_answers(case: Case) -> list[Answer]:
+    answers = [Answer(_("申请的方案"), case.get_goal_display() or "—")]
+    if case.goal_note:
+        answers.append(Answer(_("其他诉求"), case.goal_note))
+    scenario = selectors.chosen_scenario(case)
+    if scenario is not None:
+        answers += [
+            Answer(_("期数"), _("%(months)s 个月") % {"months": scenario.months}),
+            Answer(_("每月还款"), plans.format_yuan(scenario.monthly_payment)),
+            Answer(_("首付"), plans.format_yuan(scenario.down_payment)),
+            Answer(_("合计还款"), plans.format_yuan(scenario.total_paid)),
+            Answer(_("比照常还款少付"), plans.format_yuan(scenario.saved)),
+        ]
+    return answers
+
+
+# --- 7. contact details ---------------------------------------------------------------------------------------
+
+
+def _contact_initial(case: Case) -> dict:
+    return {"debtor_name": case.debtor_name, "contact_phone": case.contact_phone}
+
+
+def _contact_save(case: Case, form: forms.Form) -> None:
+    data = dict(form.cleaned_data)
+    if not data["id_number"]:
+        data.pop("id_number")  # blank keeps the number already saved
+    services.case_update(case=case, **data)
+
+
+def _contact_answers(case: Case) -> list[Answer]:
+    return [
+        Answer(_("姓名"), case.debtor_name or "—"),
+        Answer(_("身份证号"), case.masked_id_number or "—"),
+        Answer(_("联系电话"), case.contact_phone or "—"),
+    ]
+
+
+class ReviewForm(forms.Form):
+    """The review step only confirms; everything was saved by the steps before it."""
+
+
+STEPS: tuple[Step, ...] = (
+    Step(
+        name="situation",
+        title=_("逾期情况"),
+        form_class=SituationForm,
+        template="cases/wizard/situation.html",
+        help=_("先说说哪些产品逾期了、从什么时候开始。逾期越久，越要尽快主动联系平台。"),
+        is_done=lambda case: bool(case.overdue_products and case.overdue_since),
+        initial=lambda case: {
+            "title": case.title,
+            "overdue_products": case.overdue_products,
+            "overdue_since": case.overdue_since,
+        },
+        save=_situation_save,
+        answers=_situation_answers,
+    ),
+    Step(
+        name="debts",
+        title=_("每一笔欠款"),
+        form_class=DebtForm,
+        template="cases/wizard/debts.html",
+        help=_("照着账单填：本金、利息、罚息和手续费分开填，协商时才能说清楚哪些可以减免。"),
+        is_done=lambda case: selectors.case_has_debts(case),
+        answers=_debts_answers,
+    ),
+    Step(
+        name="budget",
+        title=_("收入和支出"),
+        form_class=BudgetForm,
+        template="cases/wizard/form.html",
+        help=_("如实填写。平台会看您每月到底能拿出多少钱，方案也要按这个数来定，才不会再次违约。"),
+        is_done=lambda case: bool(_hardship(case) and _hardship(case).budget_updated_at),
+        initial=_budget_initial,
+        save=_budget_save,
+        answers=_budget_answers,
+    ),
+    Step(
+        name="hardship",
+        title=_("困难情况"),
+        form_class=HardshipForm,
+        template="cases/wizard/form.html",
+        help=_("真实的困难加上证明，是平台同意停息或减免的主要理由。"),
+        is_done=lambda case: bool(_hardship(case) and _hardship(case).reasons),
+        initial=_hardship_initial,
+        save=_hardship_save,
+        answers=_hardship_answers,
+    ),
+    Step(
+        name="evidence",
+        title=_("证明材料清单"),
+        form_class=ExtraEvidenceForm,
+        template="cases/wizard/evidence.html",
+        help=_("根据您的困难原因和申请的方案，需要准备下面这些材料。现在不用上传，之后在案件页面随时补上。"),
+        applies=lambda case: bool(_hardship(case) and _hardship(case).reasons),
+        is_done=lambda case: _passed(case, "evidence"),
+        save=_evidence_save,
+        answers=_evidence_answers,
+    ),
+    Step(
+        name="plan",
+        title=_("还款方案"),
+        form_class=PlanForm,
+        template="cases/wizard/plan.html",
+        help=_("下面是按您自己的欠款和预算算出的几种方案。选一个您真正还得起的，宁可期数长一点，也不要再逾期。"),
+        is_done=lambda case: bool(case.goal),
+        initial=_plan_initial,
+        save=_plan_save,
+        answers=_plan_answers,
+    ),
+    Step(
+        name="contact",
+        title=_("联系方式"),
+        form_class=ContactForm,
+        template="cases/wizard/form.html",
+        help=_("这些信息会写进申请书，方便平台核实身份、联系您。"),
+        is_done=lambda case: bool(case.debtor_name and case.id_number and case.contact_phone),
+        initial=_contact_initial,
+        save=_contact_save,
+        answers=_contact_answers,
+    ),
+    Step(
+        name="review",
+        title=_("核对"),
+        form_class=ReviewForm,
+        template="cases/wizard/review.html",
+        help=_("请核对每一项。需要修改就点“修改”，改完会回到这一页。"),
+    ),
+)
+
+STEP_NAMES = tuple(step.name for step in STEPS)
+
+
+def get_step(name: str) -> Step | None:
+    return next((step for step in STEPS if step.name == name), None)
+
+
+def applicable_steps(case: Case) -> list[Step]:
+    return [step for step in STEPS if step.applies(case)]
+
+
+def next_step(case: Case, step: Step) -> Step | None:
+    steps = applicable_steps(case)
+    later = STEPS[STEPS.index(step) + 1 :]
+    return next((s for s in later if s in steps), None)
+
+
+def previous_step(case: Case, step: Step) -> Step | None:
+    steps = applicable_steps(case)
+    earlier = STEPS[: STEPS.index(step)]
+    return next((s for s in reversed(earlier) if s in steps), None)
+
+
+def resume_step(case: Case) -> Step:
+    """Where "continue" takes the user: the step after the last one saved, if it still applies."""
+    steps = applicable_steps(case)
+    saved = get_step(case.wizard_step)
+    if saved is not None and saved in steps:
+        return saved
+    return next((step for step in steps if not step.is_done(case)), steps[-1])
+
+
+def progress(case: Case, step: Step) -> tuple[int, int]:
+    """(number of this step, number of steps) counting only the steps that apply."""
+    steps = applicable_steps(case)
+    return (steps.index(step) + 1 if step in steps else 0), len(steps)
+
+
+def review_sections(case: Case) -> list[tuple[Step, list[Answer]]]:
+    return [(step, step.answers(case)) for step in applicable_steps(case) if step.name != "review"]
+
+
+GOAL_HELP = {
+    CaseGoal.PRINCIPAL_ONLY: _("免除全部利息、罚息和费用，只还本金。最难申请，需要非常充分的困难证明。"),
+    CaseGoal.INTEREST_FROZEN: _("停止计息，把现在的欠款分 12 到 60 期还清。平台最常同意的方案。"),
+    CaseGoal.INSTALLMENTS: _("减免罚息和费用，按较低利率分期还本金和利息。"),
+    CaseGoal.DEFERRAL: _("先缓几个月不还，之后再分期还清。适合收入很快能恢复的情况。"),
+    CaseGoal.OTHER: _("以上都不合适时，写下您自己的诉求。"),
+}
