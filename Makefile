@@ -52,7 +52,7 @@ test: setup test-system-packages redis
 	$(PY) manage.py makemigrations --check --dry-run -v 1
 	$(VENV)/bin/pytest
 
-bench: setup redis
+bench: setup test-system-packages redis
 	$(PY) -m bench
 
 lint: python
