@@ -49,7 +49,7 @@ run: setup redis
 
 test: setup test-system-packages redis
 	$(VENV)/bin/ruff check .
-	$(PY) manage.py makemigrations --check --dry-run -v 1
+	DJANGO_SETTINGS_MODULE=huabei_negotiate.settings_test $(PY) manage.py makemigrations --check --dry-run -v 1
 	$(VENV)/bin/pytest
 
 bench: setup test-system-packages redis
