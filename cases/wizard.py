@@ -12,6 +12,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from . import plans, selectors, services
 from .forms import BudgetForm, ContactForm, DebtForm, ExtraEvidenceForm, HardshipForm, PlanForm, SituationForm
@@ -68,7 +69,7 @@ def _situation_answers(case: Case) -> list[Answer]:
         days = plans.days_overdue(case.overdue_since, timezone.localdate())
         answers += [
             Answer(_("最早逾期日"), case.overdue_since.isoformat()),
-            Answer(_("已逾期"), _("%(days)s 天") % {"days": days}),
+            Answer(_("已逾期"), ngettext("%(days)s 天", "%(days)s 天", days) % {"days": days}),
             Answer(_("征信逾期状态"), credit_status_text(days)),
         ]
     return answers
