@@ -11,7 +11,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import transaction
+from django.core.validators import MaxLengthValidator
+from django.db import models, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -124,7 +125,20 @@ def _only(fields: dict[str, Any], allowed: Iterable[str]) -> None:
 
 def _save(instance, *, exclude: Iterable[str] = ()) -> None:
     """Run the model's own validation too (choices, lengths, validators), then save."""
-    instance.full_clean(exclude=list(exclude), validate_unique=True)
+    errors: dict[str, list[ValidationError]] = {}
+    # Model validation ignores a TextField's max_length (only its form field applies it), so check it here.
+    for field in instance._meta.concrete_fields:
+        if isinstance(field, models.TextField) and field.max_length and field.name not in exclude:
+            try:
+                MaxLengthValidator(field.max_length)(getattr(instance, field.attname) or "")
+            except ValidationError as error:
+                errors[field.name] = error.error_list
+    try:
+        instance.full_clean(exclude=list(exclude), validate_unique=True)
+    except ValidationError as error:
+        errors = error.update_error_dict(errors)
+    if errors:
+        raise ValidationError(errors)
     instance.save()
 
 
@@ -405,10 +419,17 @@ def evidence_sync_checklist(*, case: Case) -> list[Evidence]:
                     continue
                 item.supports = ""
                 item.save(update_fields=["supports", "updated_at"])
-        kinds_present = {item.kind for item in Evidence.objects.filter(case=case)}
+        kept = list(Evidence.objects.filter(case=case))
+        kinds_present = {item.kind for item in kept}
         position = _next_position(case)
         for kind, reason in needed:
             if (kind, reason) in present or kind in kinds_present:
+                # An item of this kind that backs nothing in particular (say, the bank statement a goal asked for
+                # first) now backs the reason too, so the checklist does not depend on the order of the edits.
+                unclaimed = [item for item in kept if item.kind == kind and not item.supports]
+                if reason and unclaimed and not any(i.kind == kind and i.supports == reason for i in kept):
+                    unclaimed[0].supports = reason
+                    unclaimed[0].save(update_fields=["supports", "updated_at"])
                 continue
             Evidence.objects.create(case=case, kind=kind, supports=reason, position=position)
             kinds_present.add(kind)
