@@ -35,6 +35,9 @@ def _returning_to_review(request) -> bool:
 
 def _after_save(request, case: Case, step: wizard.Step):
     """Where a successful POST goes: back to review when it came from there, otherwise the next step."""
+    # The save went through a service; drop the relations case_for_owner() cached (hardship, debts), or the
+    # stale hardship (no reasons yet) makes the evidence step look inapplicable and it is skipped.
+    case.refresh_from_db()
     following = wizard.next_step(case, step)
     if following is not None and following.name != case.wizard_step:
         services.case_mark_step(case=case, step=following.name)

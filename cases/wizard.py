@@ -294,7 +294,8 @@ STEPS: tuple[Step, ...] = (
         form_class=ExtraEvidenceForm,
         template="cases/wizard/evidence.html",
         help=_("根据您的困难原因和申请的方案，需要准备下面这些材料。现在不用上传，之后在案件页面随时补上。"),
-        applies=lambda case: bool(_hardship(case) and _hardship(case).reasons),
+        # Skipped only when a saved hardship names no reason: then there is no claim to prove beyond the basics.
+        applies=lambda case: _hardship(case) is None or bool(_hardship(case).reasons),
         is_done=lambda case: _passed(case, "evidence"),
         save=_evidence_save,
         answers=_evidence_answers,

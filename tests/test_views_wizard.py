@@ -171,7 +171,8 @@ class TestSteps:
         assert response["Location"] == step_url(full_case, "plan")
         assert full_case.evidence.filter(title="社区证明").exists()
 
-    def test_evidence_step_is_skipped_without_reasons(self, owner_client, case):
+    def test_evidence_step_is_skipped_when_the_hardship_names_no_reason(self, owner_client, case):
+        services.hardship_save(case=case, monthly_income="3000", reasons=[])
         response = owner_client.get(step_url(case, "evidence"))
         assert response.status_code == 302
         assert response["Location"] == step_url(case, "plan")
@@ -282,10 +283,18 @@ class TestSteps:
 
     def test_progress_counts_only_steps_that_apply(self, owner_client, case):
         body = owner_client.get(step_url(case, "budget")).content.decode()
-        assert "第 3 步，共 7 步" in body  # no hardship yet: the evidence step does not apply
-        services.hardship_save(case=case, reasons=["illness"])
-        body = owner_client.get(step_url(case, "budget")).content.decode()
         assert "第 3 步，共 8 步" in body
+        services.hardship_save(case=case, reasons=[])
+        body = owner_client.get(step_url(case, "plan")).content.decode()
+        assert "第 5 步，共 7 步" in body  # a hardship without a reason has nothing to prove: no evidence step
+        services.hardship_save(case=case, reasons=["illness"])
+        body = owner_client.get(step_url(case, "plan")).content.decode()
+        assert "第 6 步，共 8 步" in body
+
+    def test_budget_then_hardship_leads_to_the_evidence_step(self, owner_client, case):
+        owner_client.post(step_url(case, "budget"), BUDGET)
+        response = owner_client.post(step_url(case, "hardship"), HARDSHIP)
+        assert response["Location"] == step_url(case, "evidence")
 
     def test_unknown_step_is_404(self, owner_client, case):
         assert owner_client.get(step_url(case, "nope")).status_code == 404

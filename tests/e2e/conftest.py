@@ -1,0 +1,57 @@
+"""Fixtures for the browser tests: Debian's chromium driven by Playwright against pytest-django's live server."""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+# Playwright's sync API runs an event loop in the test's thread; without this Django refuses ORM calls there.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+def chromium_path() -> str:
+    """Debian's chromium (the Makefile installs it); Playwright's own browsers cannot be downloaded here."""
+    path = shutil.which("chromium")
+    if path is None:
+        pytest.fail("chromium is not installed: run `make test-system-packages` (apt-get install -y chromium).")
+    return path
+
+
+@pytest.fixture(scope="session")
+def playwright_instance():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        yield playwright
+
+
+@pytest.fixture
+def launch_browser(playwright_instance):
+    """Call it inside the test, so that a missing chromium is a test failure (not a skip, not a setup error)."""
+    browsers = []
+
+    def launch():
+        browser = playwright_instance.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        browsers.append(browser)
+        return browser
+
+    yield launch
+    for browser in browsers:
+        browser.close()
+
+
+@pytest.fixture
+def screenshot_dir() -> Path:
+    """test-output/e2e-wizard (or $TEST_OUTPUT_DIR/e2e-wizard), emptied of the previous run's pictures."""
+    base = Path(os.environ.get("TEST_OUTPUT_DIR", "test-output"))
+    if not base.is_absolute():
+        base = PROJECT_ROOT / base
+    directory = base / "e2e-wizard"
+    directory.mkdir(parents=True, exist_ok=True)
+    for old in directory.glob("*.png"):
+        old.unlink()
+    return directory
