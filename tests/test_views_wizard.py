@@ -153,7 +153,10 @@ class TestSteps:
 
     def test_hardship_needs_a_reason(self, owner_client, case):
         response = owner_client.post(step_url(case, "hardship"), {**HARDSHIP, "reasons": []})
-        assert "请至少选择一个原因" in response.content.decode()
+        body = response.content.decode()
+        assert "请至少选择一个原因" in body
+        # The summary links to the first checkbox, which exists, and the error is tied to the group.
+        assert 'href="#id_reasons_0"' in body and 'id="id_reasons_0"' in body
 
     def test_changing_the_reason_prunes_evidence_that_no_longer_applies(self, owner_client, case):
         owner_client.post(step_url(case, "hardship"), HARDSHIP)
