@@ -485,6 +485,7 @@ class GeneratedDocument(models.Model):
     error = models.TextField(_("失败原因"), blank=True)
     file = models.FileField(_("文件"), upload_to="documents/", blank=True, max_length=200)
     checksum = models.CharField(_("SHA-256"), max_length=64, blank=True)
+    language = models.CharField(_("语言"), max_length=10, default="zh-hans")
     attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
@@ -501,3 +502,11 @@ class GeneratedDocument(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} v{self.version}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (DocumentStatus.READY, DocumentStatus.FAILED)
+
+    @property
+    def download_name(self) -> str:
+        return f"{self.get_kind_display()}-{self.case.title}-v{self.version}.pdf"

@@ -13,4 +13,8 @@ urlpatterns = [
     path("<uuid:code>/wizard/<slug:step_name>/", views.wizard_step, name="wizard_step"),
     path("<uuid:code>/debts/<int:debt_id>/edit/", views.debt_edit, name="debt_edit"),
     path("<uuid:code>/debts/<int:debt_id>/delete/", views.debt_delete, name="debt_delete"),
+    path("<uuid:code>/documents/", views.document_status, name="document_status"),
+    path("<uuid:code>/documents/<slug:kind>/preview/", views.document_preview, name="document_preview"),
+    path("<uuid:code>/documents/<slug:kind>/generate/", views.document_generate, name="document_generate"),
+    path("<uuid:code>/documents/<uuid:document_code>/download/", views.document_download, name="document_download"),
 ]

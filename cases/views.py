@@ -3,16 +3,17 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from . import plans, selectors, services, wizard
 from .forms import DebtForm, PlanForm, SituationForm
-from .models import Case, CaseGoal, Debt
+from .models import Case, CaseGoal, Debt, DocumentKind, DocumentStatus, GeneratedDocument
 
 
 def _case_for(request, code) -> Case:
@@ -84,6 +85,7 @@ def case_detail(request, code):
         "missing": selectors.case_missing_evidence(case),
         "scenario": selectors.chosen_scenario(case),
         "resume": wizard.resume_step(case),
+        **_documents_context(case),
     }
     return render(request, "cases/detail.html", context)
 
@@ -304,3 +306,63 @@ def case_delete(request, code):
         messages.success(request, _("案件及其全部材料已删除。"))
         return redirect("home")
     return render(request, "cases/case_delete.html", {"case": case})
+
+
+# --- documents ------------------------------------------------------------------------------------------------
+
+
+def _document_kind(kind: str) -> str:
+    if kind not in DocumentKind.values:
+        raise Http404
+    return kind
+
+
+@login_required
+def document_preview(request, code, kind):
+    """The document in the browser, from the same template the worker prints."""
+    case = _case_for(request, code)
+    html = services.document_html(case=case, kind=_document_kind(kind), language=get_language())
+    return HttpResponse(html)
+
+
+@login_required
+@require_http_methods(["POST"])
+def document_generate(request, code, kind):
+    case = _case_for(request, code)
+    document = services.document_request(case=case, kind=_document_kind(kind), language=get_language())
+    messages.success(
+        request,
+        _("已开始生成%(kind)s第 %(version)s 版，通常几秒钟完成。")
+        % {"kind": document.get_kind_display(), "version": document.version},
+    )
+    return redirect(reverse("cases:detail", args=[case.code]) + "#documents")
+
+
+@login_required
+def document_status(request, code):
+    """The documents section alone: htmx polls it while a version is being made; without JS, the case page."""
+    case = _case_for(request, code)
+    if not request.htmx:
+        return redirect(reverse("cases:detail", args=[case.code]) + "#documents")
+    return render(request, "cases/_documents.html", {"case": case, **_documents_context(case)})
+
+
+def _documents_context(case: Case) -> dict:
+    by_kind = selectors.case_documents(case)
+    busy = any(not d.is_finished for versions in by_kind.values() for d in versions)
+    return {
+        "document_sections": [(kind, label, by_kind[kind]) for kind, label in DocumentKind.choices],
+        "documents_busy": busy,
+    }
+
+
+@login_required
+def document_download(request, code, document_code):
+    case = _case_for(request, code)
+    document = get_object_or_404(GeneratedDocument, case=case, code=document_code, status=DocumentStatus.READY)
+    response = FileResponse(
+        document.file.open("rb"), as_attachment=True, filename=document.download_name, content_type="application/pdf"
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "no-store"
+    return response

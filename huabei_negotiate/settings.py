@@ -186,7 +186,9 @@ CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE = {
+    "sweep-documents": {"task": "cases.sweep_documents", "schedule": timedelta(minutes=1)},
+}
 
 # Development prints mail to the console; production sends through SMTP (EMAIL_HOST and friends).
 EMAIL_BACKEND_PATH = env.str(
@@ -249,6 +251,12 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # WeasyPrint narrates every layout step at INFO; only its warnings (a missing glyph, a refused URL) matter.
+    "loggers": {
+        "weasyprint": {"level": "WARNING"},
+        "weasyprint.progress": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }
 
 # Labels shown in the footer and the privacy note.

@@ -1,0 +1,19 @@
+"""Thin Celery tasks: they take ids and call services; the services' status guards make retries safe."""
+
+from celery import shared_task
+from django.db import close_old_connections
+
+from . import services
+
+
+@shared_task(name="cases.render_document")
+def render_document(document_id: int) -> str:
+    close_old_connections()
+    document = services.document_render(document_id=document_id)
+    return document.status if document is not None else "skipped"
+
+
+@shared_task(name="cases.sweep_documents")
+def sweep_documents() -> dict[str, int]:
+    close_old_connections()
+    return services.document_sweep()

@@ -1,0 +1,234 @@
+"""The proposal and the letter: real WeasyPrint output read back with pdftotext, the worker flow through Redis."""
+
+import os
+import re
+import subprocess
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from cases import pdf, selectors, services
+from cases.models import DocumentKind, DocumentStatus, GeneratedDocument
+
+OUTPUT = Path(os.environ.get("TEST_OUTPUT_DIR", "test-output")) / "documents"
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def case(owner):
+    case = services.case_create(owner=owner, title="花呗和信用卡协商", overdue_products=["huabei", "credit_card"])
+    services.debt_create(case=case, lender="huabei", principal="12000", interest="300", penalty_interest="150.50")
+    services.debt_create(
+        case=case, lender="credit_card", lender_name="招商银行", account_label="尾号1234", principal="8000", fees="50"
+    )
+    services.debt_create(case=case, lender="jiebei", principal="30000", interest="1200", penalty_interest="800")
+    services.hardship_save(
+        case=case,
+        monthly_income="6000",
+        household_expenses="3500",
+        dependents=2,
+        other_fixed_payments="0",
+        reasons=["unemployment", "illness"],
+        since=timezone.localdate() - timedelta(days=200),
+        narrative="今年三月公司裁员，我失去了工作。随后母亲住院手术，家里积蓄用完了。现在做兼职，每月收入约六千元。",
+    )
+    services.evidence_create(case=case, kind="other", title="社区困难证明")
+    services.case_update(
+        case=case,
+        goal="interest_frozen",
+        requested_months=36,
+        debtor_name="张三",
+        contact_phone="13800138000",
+        id_number="11010519491231002X",
+    )
+    return selectors.case_with_parts(case.pk)
+
+
+def pdf_text(content: bytes, tmp_path: Path) -> str:
+    path = tmp_path / "doc.pdf"
+    path.write_bytes(content)
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+
+
+def pdf_fonts(content: bytes, tmp_path: Path) -> list[list[str]]:
+    path = tmp_path / "fonts.pdf"
+    path.write_bytes(content)
+    out = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout
+    return [line.split() for line in out.splitlines()[2:] if line.strip()]
+
+
+def save_page_images(content: bytes, name: str) -> None:
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    pdf_path = OUTPUT / f"{name}.pdf"
+    pdf_path.write_bytes(content)
+    subprocess.run(["pdftoppm", "-png", "-r", "70", str(pdf_path), str(OUTPUT / name)], check=True)
+
+
+@pytest.mark.django_db
+def test_proposal_holds_every_figure(case, tmp_path):
+    content = pdf.render_pdf(services.document_html(case=case, kind=DocumentKind.PROPOSAL, language="zh-hans"))
+    save_page_images(content, "proposal")
+    text = pdf_text(content, tmp_path)
+    assert "张三" in text and "110105********002X" in text and "11010519491231002X" not in text
+    scenario = selectors.chosen_scenario(case)
+    assert len(scenario.schedule) == 36
+    for row in scenario.schedule:
+        assert f"{row.payment:,.2f}" in text, row
+    assert f"{scenario.total_paid:,.2f}" in text
+    assert "52,500.50" in text  # the debts' total
+    for item in selectors.case_evidence(case):
+        assert item.display_title in text, item.display_title
+    pages = re.findall(r"第\s*(\d+)\s*页\s*/\s*共\s*(\d+)\s*页", text)
+    assert pages and pages[0] == ("1", pages[-1][1]) and pages[-1][0] == pages[-1][1]
+
+
+@pytest.mark.django_db
+def test_letter_names_the_hardship_and_attachments(case, tmp_path):
+    content = pdf.render_pdf(services.document_html(case=case, kind=DocumentKind.HARDSHIP_LETTER, language="zh-hans"))
+    save_page_images(content, "hardship_letter")
+    text = pdf_text(content, tmp_path)
+    assert "困难情况说明" in text and "张三" in text and "13800138000" in text
+    for item in selectors.case_evidence(case):
+        assert item.display_title in text
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("kind", DocumentKind.values)
+def test_only_embedded_subset_fonts(case, tmp_path, kind):
+    content = pdf.render_pdf(services.document_html(case=case, kind=kind, language="zh-hans"))
+    fonts = pdf_fonts(content, tmp_path)
+    assert fonts
+    for row in fonts:
+        name = row[0]
+        assert "+" in name, row  # a subset carries a six-letter tag
+        assert "NotoSansCJK" in name.replace("-", ""), row
+        assert row[-5:-3] == ["yes", "yes"], row  # embedded, subset
+
+
+def test_fetcher_refuses_files_and_network():
+    fetcher = pdf.StaticOnlyFetcher()
+    for url in ("file:///etc/passwd", "https://example.com/x.css", pdf.BASE_URL + "static/../settings.py"):
+        with pytest.raises(ValueError):
+            fetcher.fetch(url)
+    response = fetcher.fetch(pdf.BASE_URL + "static/css/app.css")
+    assert b"Bootstrap" in response.read()
+
+
+@pytest.mark.django_db
+def test_render_twice_makes_one_file(case, media):
+    document = services.document_request(case=case, kind=DocumentKind.PROPOSAL)
+    first = services.document_render(document_id=document.pk)
+    second = services.document_render(document_id=document.pk)
+    assert first.status == DocumentStatus.READY and second is None
+    assert GeneratedDocument.objects.filter(case=case).count() == 1
+    assert len(list((media / "documents").iterdir())) == 1
+    assert len(first.checksum) == 64
+
+
+@pytest.mark.django_db
+def test_versions_are_never_reused(case, media):
+    first = services.document_request(case=case, kind=DocumentKind.PROPOSAL)
+    first.delete()
+    second = services.document_request(case=case, kind=DocumentKind.PROPOSAL)
+    letter = services.document_request(case=case, kind=DocumentKind.HARDSHIP_LETTER)
+    assert (second.version, letter.version) == (2, 1)
+
+
+@pytest.mark.django_db
+def test_a_render_failure_is_recorded_with_a_message(case, media, monkeypatch):
+    def broken(html, **kwargs):
+        raise RuntimeError("layout exploded")
+
+    monkeypatch.setattr(services.pdf, "render_pdf", broken)
+    document = services.document_request(case=case, kind=DocumentKind.PROPOSAL)
+    result = services.document_render(document_id=document.pk)
+    assert result.status == DocumentStatus.FAILED
+    assert "生成失败" in result.error and "layout exploded" not in result.error
+    assert not result.file
+
+
+@pytest.mark.django_db
+def test_sweep_requeues_then_fails_after_three_tries(case, media, monkeypatch):
+    queued = []
+    monkeypatch.setattr(services, "_queue_render", queued.append)
+    document = services.document_request(case=case, kind=DocumentKind.PROPOSAL)
+    old = timezone.now() - timedelta(hours=1)
+    GeneratedDocument.objects.filter(pk=document.pk).update(status=DocumentStatus.RUNNING, started_at=old, attempts=1)
+    assert services.document_sweep() == {"requeued": 1, "failed": 0}
+    document.refresh_from_db()
+    assert document.status == DocumentStatus.PENDING and queued[-1] == document.pk
+    GeneratedDocument.objects.filter(pk=document.pk).update(status=DocumentStatus.RUNNING, started_at=old, attempts=3)
+    assert services.document_sweep() == {"requeued": 0, "failed": 1}
+    document.refresh_from_db()
+    assert document.status == DocumentStatus.FAILED and "3" in document.error
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_generate_to_download_through_redis_and_a_worker(owner_client, case, media, celery_worker):
+    response = owner_client.post(reverse("cases:document_generate", args=[case.code, "proposal"]))
+    assert response.status_code == 302
+    document = GeneratedDocument.objects.get(case=case)
+    deadline = time.monotonic() + 60
+    while document.status not in (DocumentStatus.READY, DocumentStatus.FAILED) and time.monotonic() < deadline:
+        time.sleep(0.2)
+        document.refresh_from_db()
+    assert document.status == DocumentStatus.READY, document.error
+    page = owner_client.get(reverse("cases:detail", args=[case.code])).content.decode()
+    download = reverse("cases:document_download", args=[case.code, document.code])
+    assert download in page
+    response = owner_client.get(download)
+    assert response.status_code == 200
+    body = b"".join(response.streaming_content)
+    assert body.startswith(b"%PDF")
+    assert "attachment" in response["Content-Disposition"]
+    assert "v1.pdf" in response["Content-Disposition"]
+    assert response["Cache-Control"] == "no-store" and response["X-Content-Type-Options"] == "nosniff"
+
+
+@pytest.mark.django_db
+def test_status_fragment_polls_only_while_busy(owner_client, case, media, monkeypatch):
+    monkeypatch.setattr(services, "_queue_render", lambda document_id: None)
+    url = reverse("cases:document_status", args=[case.code])
+    document = services.document_request(case=case, kind=DocumentKind.PROPOSAL)
+    body = owner_client.get(url, HTTP_HX_REQUEST="true").content.decode()
+    assert 'hx-trigger="every 2s"' in body and "刷新" in body
+    services.document_render(document_id=document.pk)
+    body = owner_client.get(url, HTTP_HX_REQUEST="true").content.decode()
+    assert "hx-trigger" not in body and "下载 PDF" in body
+    assert owner_client.get(url).status_code == 302  # without htmx: the case page
+
+
+@pytest.mark.django_db
+def test_preview_is_the_same_template(owner_client, case):
+    response = owner_client.get(reverse("cases:document_preview", args=[case.code, "proposal"]))
+    assert response.status_code == 200
+    assert "张三" in response.content.decode()
+    assert owner_client.get(reverse("cases:document_preview", args=[case.code, "nope"])).status_code == 404
+
+
+@pytest.mark.django_db
+def test_outsiders_get_404(outsider_client, anonymous_client, case, media, monkeypatch):
+    monkeypatch.setattr(services, "_queue_render", lambda document_id: None)
+    document = services.document_request(case=case, kind=DocumentKind.PROPOSAL)
+    services.document_render(document_id=document.pk)
+    urls = [
+        reverse("cases:document_preview", args=[case.code, "proposal"]),
+        reverse("cases:document_status", args=[case.code]),
+        reverse("cases:document_download", args=[case.code, document.code]),
+    ]
+    for url in urls:
+        assert outsider_client.get(url, HTTP_HX_REQUEST="true").status_code == 404, url
+        assert anonymous_client.get(url).status_code == 302, url
+    generate = reverse("cases:document_generate", args=[case.code, "proposal"])
+    assert outsider_client.post(generate).status_code == 404
+    assert GeneratedDocument.objects.filter(case=case).count() == 1
