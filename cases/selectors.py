@@ -12,6 +12,12 @@ from . import plans
 from .models import Case, Debt, Evidence, EvidenceStatus
 
 
+def join_labels(labels) -> str:
+    """A list of names in a sentence: 失业、疾病 in Chinese, "job loss, illness" in English."""
+    # Translators: the separator between items of a list inside a sentence.
+    return _("、").join(str(label) for label in labels)
+
+
 def cases_for_owner(owner) -> QuerySet[Case]:
     return Case.objects.filter(owner=owner)
 
@@ -126,7 +132,7 @@ def document_context(case: Case) -> dict:
     totals.update(overdue_since=earliest, days_overdue=days, credit_status=str(plans.credit_report_status(days)))
     hardship = case.hardship if hasattr(case, "hardship") else None
     hardship_context = {
-        "reasons": "、".join(str(label) for label in hardship.reason_labels) if hardship else "",
+        "reasons": join_labels(hardship.reason_labels) if hardship else "",
         "since": hardship.since if hardship else None,
         "summary": _two_sentences(hardship.narrative) if hardship else "",
         "narrative": hardship.narrative if hardship else "",
@@ -156,7 +162,7 @@ def document_context(case: Case) -> dict:
     return {
         "doc": {"today": today, "case_title": case.title},
         "debtor": {"name": case.debtor_name, "masked_id": case.masked_id_number, "phone": case.contact_phone},
-        "lenders": "、".join(lenders),
+        "lenders": join_labels(lenders),
         "debts": debt_rows,
         "totals": totals,
         "hardship": hardship_context,

@@ -45,7 +45,7 @@ def _hardship(case: Case):
 
 def _labels(values: list[str], choices) -> str:
     names = dict(choices)
-    return "、".join(str(names[v]) for v in values if v in names)
+    return selectors.join_labels(names[v] for v in values if v in names)
 
 
 def _passed(case: Case, name: str) -> bool:
@@ -159,7 +159,7 @@ def _hardship_answers(case: Case) -> list[Answer]:
     if hardship is None:
         return []
     return [
-        Answer(_("困难原因"), "、".join(str(label) for label in hardship.reason_labels)),
+        Answer(_("困难原因"), selectors.join_labels(hardship.reason_labels)),
         Answer(_("开始时间"), hardship.since.isoformat() if hardship.since else "—"),
         Answer(_("经过"), hardship.narrative or "—"),
     ]
