@@ -10,7 +10,8 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.requirements-installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
-export REDIS_URL ?= redis://127.0.0.1:6379/0
+REDIS_URL ?= redis://127.0.0.1:6379/0
+# The server behind it also serves the tests, which use a database of their own (huabei_negotiate/settings_test.py).
 
 .PHONY: run test bench lint system-packages test-system-packages python setup redis
 
@@ -37,7 +38,7 @@ setup: system-packages python
 	DEBUG=$${DEBUG:-1} $(PY) manage.py collectstatic --noinput -v 0
 
 redis: system-packages
-	@./scripts/redis-ensure "$$REDIS_URL"
+	@./scripts/redis-ensure "$(REDIS_URL)"
 
 run: setup redis
 	@mkdir -p run
@@ -45,7 +46,7 @@ run: setup redis
 	@echo "  花呗协商助手 is starting at http://$(HOST):$(PORT)/  (health: http://$(HOST):$(PORT)/health/)"
 	@echo "  Stop with Ctrl-C."
 	@echo ""
-	DEBUG=$${DEBUG:-1} HOST=$(HOST) PORT=$(PORT) $(VENV)/bin/honcho start -f Procfile
+	DEBUG=$${DEBUG:-1} REDIS_URL=$(REDIS_URL) HOST=$(HOST) PORT=$(PORT) $(VENV)/bin/honcho start -f Procfile
 
 test: setup test-system-packages redis
 	$(VENV)/bin/ruff check .

@@ -1,31 +1,19 @@
-"""`make bench`: time the money engine and the wizard's plan page, all in one process so the ratios hold.
+"""`make bench`: the money engine, the wizard's plan page and the documents, all in one run so the ratios hold.
 
 Figures are medians and p95s over repeated runs; BENCH_JSON=path also writes them as JSON, one key each.
+Everything shares one setup (bench/environment.py): settings_test on a throwaway SQLite file, Redis database 15.
 """
 
 import json
 import os
-import statistics
 import sys
-import time
 from datetime import date
 from decimal import Decimal
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "huabei_negotiate.settings_test")
+from .environment import BenchSetupError, bench_database, require_redis
+from .measure import summary, timed
 
-
-def timed(func, repeat: int) -> list[float]:
-    samples = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        func()
-        samples.append((time.perf_counter() - start) * 1000)
-    return samples
-
-
-def summary(samples: list[float]) -> tuple[float, float]:
-    ordered = sorted(samples)
-    return statistics.median(ordered), ordered[max(0, int(len(ordered) * 0.95) - 1)]
+UNITS = {"_ms": "ms", "_kb": "KB", "_mb": "MB", "_ratio": "x"}
 
 
 def bench_plans(figures: dict) -> None:
@@ -45,49 +33,49 @@ def bench_plans(figures: dict) -> None:
 
 def bench_plan_page(figures: dict) -> None:
     """The plan step with 1 and with 10 debts: the page should not slow down with the number of debts."""
-    import django
-
-    django.setup()
-    from django.test.utils import setup_test_environment
-
-    setup_test_environment()
-    from django.db import connection
     from django.test import Client
-    from django.test.utils import setup_databases, teardown_databases
     from django.urls import reverse
 
     from accounts.models import User
     from cases import services
 
-    old_config = setup_databases(verbosity=0, interactive=False)
-    try:
-        user = User.objects.create_user(email="bench@example.com", password="bench-password-long")
-        client = Client()
-        client.force_login(user)
-        results = {}
-        for count in (1, 10):
-            case = services.case_create(owner=user, title=f"bench {count}")
-            for n in range(count):
-                services.debt_create(case=case, lender="huabei", principal=str(5000 + n), interest="100")
-            services.hardship_save(case=case, monthly_income="6000", household_expenses="3500", reasons=["income_drop"])
-            url = reverse("cases:wizard_step", args=[case.code, "plan"])
-            client.get(url)  # warm the template cache
-            results[count] = summary(timed(lambda url=url: client.get(url), 40))
-        figures["plan_page_1_debt_median_ms"] = results[1][0]
-        figures["plan_page_10_debts_median_ms"] = results[10][0]
-        figures["plan_page_10_vs_1_ratio"] = results[10][0] / results[1][0]
-    finally:
-        teardown_databases(old_config, verbosity=0)
-        connection.close()
+    user = User.objects.create_user(email="bench@example.com", password="bench-password-long")
+    client = Client()
+    client.force_login(user)
+    results = {}
+    for count in (1, 10):
+        case = services.case_create(owner=user, title=f"bench {count}")
+        for n in range(count):
+            services.debt_create(case=case, lender="huabei", principal=str(5000 + n), interest="100")
+        services.hardship_save(case=case, monthly_income="6000", household_expenses="3500", reasons=["income_drop"])
+        url = reverse("cases:wizard_step", args=[case.code, "plan"])
+        client.get(url)  # warm the template cache
+        results[count] = summary(timed(lambda url=url: client.get(url), 40))
+    figures["plan_page_1_debt_median_ms"] = results[1][0]
+    figures["plan_page_10_debts_median_ms"] = results[10][0]
+    figures["plan_page_10_vs_1_ratio"] = results[10][0] / results[1][0]
+
+
+def unit(name: str) -> str:
+    return next(label for suffix, label in UNITS.items() if name.endswith(suffix))
 
 
 def main() -> int:
     figures: dict[str, float] = {}
-    bench_plans(figures)
-    bench_plan_page(figures)
+    try:
+        require_redis()  # before minutes of rendering, not after
+        with bench_database():
+            from .documents import bench_documents
+
+            bench_plans(figures)
+            bench_plan_page(figures)
+            bench_documents(figures)
+    except BenchSetupError as error:
+        print(f"bench: {error}", file=sys.stderr)
+        return 2
     width = max(len(name) for name in figures)
     for name, value in figures.items():
-        print(f"{name:<{width}}  {value:10.3f}")
+        print(f"{name:<{width}}  {value:10.3f} {unit(name)}")
     if os.environ.get("BENCH_JSON"):
         with open(os.environ["BENCH_JSON"], "w", encoding="utf-8") as handle:
             json.dump(figures, handle, indent=2)

@@ -10,9 +10,11 @@ os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
 os.environ.setdefault("SESSION_COOKIE_SECURE", "0")
 os.environ.setdefault("CSRF_COOKIE_SECURE", "0")
-# A Redis database of its own, so that a development worker on database 0 never takes the tests' jobs.
-os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/15")
-os.environ.setdefault("MEDIA_ROOT", tempfile.mkdtemp(prefix="huabei-test-media-"))
+# A Redis database of its own, so that a development worker on database 0 never takes the tests' jobs,
+# whatever REDIS_URL the shell carries.
+os.environ["REDIS_URL"] = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+if "MEDIA_ROOT" not in os.environ:
+    os.environ["MEDIA_ROOT"] = tempfile.mkdtemp(prefix="huabei-test-media-")
 
 from .settings import *  # noqa: E402,F403
 

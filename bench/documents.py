@@ -1,0 +1,363 @@
+"""The documents: WeasyPrint warm renders against Chromium, memory over 200 renders, the path through a real worker.
+
+One realistic case, built with the services as tests/test_documents.py builds it: three debts, a 36-month plan and
+six attachments (the checklist for "unemployment" holds five items, one more "other" item makes six).
+Everything runs in the one process that `main()` runs in (Chromium and the worker in their own), so ratios hold.
+"""
+
+import contextlib
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from pathlib import Path
+
+from .environment import REDIS_URL, BenchSetupError
+from .measure import summary, timed
+
+LANGUAGE = "zh-hans"
+RENDERS = 50  # timed renders of each document, in WeasyPrint and in Chromium
+WARM_UP = 2
+RSS_EARLY, RSS_LATE = 20, 200  # RSS read after these proposal renders
+JOBS = 20  # generate-to-ready through the worker
+BUSY_JOBS = 30  # renders queued to keep the worker busy while the case page is timed
+PAGE_GETS = 40
+POLL_SECONDS = 0.02
+JOB_TIMEOUT_SECONDS = 60
+WORKER_START_TIMEOUT_SECONDS = 60
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+def say(message: str) -> None:
+    print(f"bench: {message}", file=sys.stderr, flush=True)
+
+
+def rss_mb() -> float:
+    """This process's resident set size, from /proc/self/status (VmRSS is in kB)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmRSS in /proc/self/status")
+
+
+def build_case(owner, title: str):
+    """The case of tests/test_documents.py, with one hardship reason so that it has six attachments."""
+    from django.utils import timezone
+
+    from cases import selectors, services
+
+    case = services.case_create(owner=owner, title=title, overdue_products=["huabei", "credit_card"])
+    services.debt_create(case=case, lender="huabei", principal="12000", interest="300", penalty_interest="150.50")
+    services.debt_create(
+        case=case, lender="credit_card", lender_name="招商银行", account_label="尾号1234", principal="8000", fees="50"
+    )
+    services.debt_create(case=case, lender="jiebei", principal="30000", interest="1200", penalty_interest="800")
+    services.hardship_save(
+        case=case,
+        monthly_income="6000",
+        household_expenses="3500",
+        dependents=2,
+        other_fixed_payments="0",
+        reasons=["unemployment"],
+        since=timezone.localdate() - timedelta(days=200),
+        narrative="今年三月公司裁员，我失去了工作。随后母亲住院手术，家里积蓄用完了。现在做兼职，每月收入约六千元。",
+    )
+    services.evidence_create(case=case, kind="other", title="社区困难证明")
+    services.case_update(
+        case=case,
+        goal="interest_frozen",
+        requested_months=36,
+        debtor_name="张三",
+        contact_phone="13800138000",
+        id_number="11010519491231002X",
+    )
+    extra = 1
+    while len(selectors.case_evidence(selectors.case_with_parts(case.pk))) < 6:
+        extra += 1
+        services.evidence_create(case=case, kind="other", title=f"其他证明材料 {extra}")
+    case = selectors.case_with_parts(case.pk)
+    attachments = len(selectors.case_evidence(case))
+    scenario = selectors.chosen_scenario(case)
+    shape = (len(selectors.case_debts(case)), len(scenario.schedule) if scenario else 0, attachments)
+    if shape != (3, 36, 6):
+        raise RuntimeError(f"the bench case should have 3 debts, 36 installments, 6 attachments, not {shape}")
+    return case
+
+
+# --- WeasyPrint in this process -------------------------------------------------------------------------------
+
+
+def bench_weasyprint(figures: dict, case) -> str:
+    """Proposal renders 1..200 in a row (timed 3..52, RSS after 20 and 200), then the letter; returns the proposal."""
+    from cases import pdf, services
+    from cases.models import DocumentKind
+
+    def html_of(kind: str) -> str:
+        return services.document_html(case=case, kind=kind, language=LANGUAGE)
+
+    proposal_html, letter_html = html_of(DocumentKind.PROPOSAL), html_of(DocumentKind.HARDSHIP_LETTER)
+    figures["proposal_html_median_ms"] = summary(timed(lambda: html_of(DocumentKind.PROPOSAL), RENDERS))[0]
+    figures["letter_html_median_ms"] = summary(timed(lambda: html_of(DocumentKind.HARDSHIP_LETTER), RENDERS))[0]
+
+    say(f"WeasyPrint: proposal renders 1..{RSS_LATE} (timed {WARM_UP + 1}..{WARM_UP + RENDERS})")
+    early, late, rss = [], [], {}
+    for number in range(1, RSS_LATE + 1):
+        start = time.perf_counter()
+        proposal_pdf = pdf.render_pdf(proposal_html)
+        elapsed = (time.perf_counter() - start) * 1000
+        if WARM_UP < number <= WARM_UP + RENDERS:
+            early.append(elapsed)
+        elif number > RSS_LATE - RENDERS:
+            late.append(elapsed)
+        if number in (RSS_EARLY, RSS_LATE):
+            rss[number] = rss_mb()
+    figures["proposal_render_median_ms"], figures["proposal_render_p95_ms"] = summary(early)
+    figures[f"proposal_render_{RSS_LATE - RENDERS + 1}_{RSS_LATE}_median_ms"] = summary(late)[0]
+
+    say(f"WeasyPrint: hardship letter, {WARM_UP} warm-up + {RENDERS} timed renders")
+    for _ in range(WARM_UP):
+        pdf.render_pdf(letter_html)
+    letter = timed(lambda: pdf.render_pdf(letter_html), RENDERS)
+    letter_pdf = pdf.render_pdf(letter_html)
+    figures["letter_render_median_ms"], figures["letter_render_p95_ms"] = summary(letter)
+    figures["letter_vs_proposal_render_ratio"] = (
+        figures["letter_render_median_ms"] / figures["proposal_render_median_ms"]
+    )
+    figures["proposal_pdf_kb"] = len(proposal_pdf) / 1024
+    figures["letter_pdf_kb"] = len(letter_pdf) / 1024
+    figures[f"rss_after_proposal_{RSS_EARLY}_mb"] = rss[RSS_EARLY]
+    figures[f"rss_after_proposal_{RSS_LATE}_mb"] = rss[RSS_LATE]
+    figures[f"rss_{RSS_LATE}_vs_{RSS_EARLY}_ratio"] = rss[RSS_LATE] / rss[RSS_EARLY]
+    return proposal_html
+
+
+# --- Chromium, the reference ----------------------------------------------------------------------------------
+
+
+def inline_static(html: str) -> str:
+    """The print stylesheet inlined, since Chromium gets the HTML without a server behind it."""
+    from django.conf import settings
+    from django.templatetags.static import static
+
+    css = (Path(settings.BASE_DIR) / "static" / "documents" / "print.css").read_text(encoding="utf-8")
+    link = re.compile(r"<link\b[^>]*\bhref=\"" + re.escape(static("documents/print.css")) + r"\"[^>]*>")
+    inlined, count = link.subn(lambda _match: f"<style>\n{css}\n</style>", html)
+    if count != 1 or "/static/" in inlined:
+        raise RuntimeError("the proposal should link exactly one static file, documents/print.css")
+    return inlined
+
+
+def bench_chromium(figures: dict, html: str) -> None:
+    executable = shutil.which("chromium")
+    if executable is None:
+        raise BenchSetupError("Debian's chromium is not installed: run `make test-system-packages`.")
+    from playwright.sync_api import sync_playwright
+
+    html = inline_static(html)
+    say(f"Chromium: proposal, {WARM_UP} warm-up + {RENDERS} timed renders (set_content + pdf)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page()
+
+            def render() -> bytes:
+                page.set_content(html)
+                return page.pdf(format="A4", print_background=True)
+
+            for _ in range(WARM_UP):
+                render()
+            samples = []
+            for _ in range(RENDERS):
+                start = time.perf_counter()
+                content = render()
+                samples.append((time.perf_counter() - start) * 1000)
+        finally:
+            browser.close()
+    figures["chromium_proposal_median_ms"], figures["chromium_proposal_p95_ms"] = summary(samples)
+    figures["chromium_proposal_pdf_kb"] = len(content) / 1024
+    figures["weasyprint_vs_chromium_proposal_ratio"] = (
+        figures["proposal_render_median_ms"] / figures["chromium_proposal_median_ms"]
+    )
+
+
+# --- A real worker through the real Redis ---------------------------------------------------------------------
+
+
+class Worker:
+    """A `celery worker` subprocess on a queue of its own, so that no other worker on database 15 takes its jobs."""
+
+    def __init__(self):
+        self.queue = f"bench-{os.getpid()}"
+        self.name = f"{self.queue}@{socket.gethostname()}"
+        self.log = Path(tempfile.gettempdir()) / f"huabei-bench-worker-{os.getpid()}.log"
+        self.process: subprocess.Popen | None = None
+
+    def tail(self) -> str:
+        try:
+            return "\n".join(self.log.read_text(errors="replace").splitlines()[-30:])
+        except OSError:
+            return "(no worker log)"
+
+    def check_alive(self) -> None:
+        if self.process is not None and self.process.poll() is not None:
+            raise RuntimeError(f"the worker exited with code {self.process.returncode}:\n{self.tail()}")
+
+    def start(self) -> None:
+        from django.conf import settings
+
+        from huabei_negotiate.celery import app
+
+        # Before anything is sent: the producer in this process queues to the worker's own queue.
+        app.conf.task_default_queue = self.queue
+        command = [
+            str(Path(sys.executable).parent / "celery"),
+            "-A",
+            "huabei_negotiate",
+            "worker",
+            "--pool=prefork",
+            "--concurrency=1",
+            "--loglevel=WARNING",
+            f"--queues={self.queue}",
+            f"--hostname={self.name}",
+        ]
+        with self.log.open("wb") as log:  # the child keeps its own descriptor
+            # Its own session, so that prefork children left behind by a crash can be killed as one group.
+            self.process = subprocess.Popen(  # noqa: S603
+                command,
+                cwd=settings.BASE_DIR,
+                env={**os.environ, "DJANGO_SETTINGS_MODULE": "huabei_negotiate.settings_test"},
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        deadline = time.monotonic() + WORKER_START_TIMEOUT_SECONDS
+        while not app.control.ping(destination=[self.name], timeout=0.5):
+            self.check_alive()
+            if time.monotonic() > deadline:
+                seconds = WORKER_START_TIMEOUT_SECONDS
+                raise RuntimeError(f"the worker did not answer ping in {seconds} s:\n{self.tail()}")
+
+    def stop(self) -> None:
+        process = self.process
+        if process is not None:
+            if process.poll() is None:
+                process.terminate()  # warm shutdown: a render under way finishes and is acknowledged
+                try:
+                    process.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(process.pid, signal.SIGKILL)  # prefork children orphaned by a hard kill, if any
+        import redis
+
+        # The queue's list and its bindings (the exchange is named after the queue); the bench waits for its jobs,
+        # so nothing is thrown away. Task results expire on their own (CELERY_RESULT_EXPIRES), as the tests' do.
+        keys = (self.queue, f"_kombu.binding.{self.queue}", f"_kombu.binding_permanent.{self.queue}")
+        redis.Redis.from_url(REDIS_URL).delete(*keys)
+        self.log.unlink(missing_ok=True)
+
+
+@contextmanager
+def running_worker() -> Iterator[Worker]:
+    worker = Worker()
+    try:
+        worker.start()
+        yield worker
+    finally:
+        worker.stop()
+
+
+def wait_finished(document_ids: list[int], worker: Worker, timeout: float) -> None:
+    """Poll the rows every POLL_SECONDS until all are ready; a failed render or a dead worker stops the bench."""
+    from cases.models import DocumentStatus, GeneratedDocument
+
+    deadline = time.monotonic() + timeout
+    while True:
+        rows = list(GeneratedDocument.objects.filter(pk__in=document_ids).values_list("pk", "status", "error"))
+        failed = [(pk, error) for pk, status, error in rows if status == DocumentStatus.FAILED]
+        if failed:
+            raise RuntimeError(f"rendering failed in the worker: {failed[0]}\n{worker.tail()}")
+        if len(rows) == len(document_ids) and all(status == DocumentStatus.READY for _, status, _ in rows):
+            return
+        worker.check_alive()
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"documents not ready after {timeout:.0f} s:\n{worker.tail()}")
+        time.sleep(POLL_SECONDS)
+
+
+def bench_worker(figures: dict, owner, case) -> None:
+    """Generate-to-ready 20 times, then the case page with the worker idle and with it busy."""
+    from django.test import Client
+    from django.urls import reverse
+
+    from cases import services
+    from cases.models import DocumentKind, DocumentStatus, GeneratedDocument
+
+    load_case = build_case(owner, "忙碌时的负载案件")  # its renders keep the worker busy; its page is not timed
+    client = Client()
+    client.force_login(owner)
+    url = reverse("cases:detail", args=[case.code])
+
+    say("worker: starting (prefork, concurrency 1) and waiting for ping")
+    with running_worker() as worker:
+
+        def generate() -> float:
+            start = time.perf_counter()
+            document = services.document_request(case=case, kind=DocumentKind.PROPOSAL, language=LANGUAGE)
+            wait_finished([document.pk], worker, JOB_TIMEOUT_SECONDS)
+            return (time.perf_counter() - start) * 1000
+
+        say(f"worker: generate-to-ready, 1 untimed first job + {JOBS}")
+        figures["generate_to_ready_first_job_ms"] = generate()  # the worker's first render is cold: kept apart
+        samples = [generate() for _ in range(JOBS)]
+        figures["generate_to_ready_median_ms"], figures["generate_to_ready_p95_ms"] = summary(samples)
+        figures["generate_to_ready_p95_minus_render_median_ms"] = (
+            figures["generate_to_ready_p95_ms"] - figures["proposal_render_median_ms"]
+        )
+
+        say(f"case page: {PAGE_GETS} GETs with the worker idle, {PAGE_GETS} with {BUSY_JOBS} renders queued")
+        response = client.get(url)  # warm the templates
+        if response.status_code != 200:
+            raise RuntimeError(f"the case page answered {response.status_code}")
+        idle = timed(lambda: client.get(url), PAGE_GETS)
+        queued = [
+            services.document_request(case=load_case, kind=DocumentKind.PROPOSAL, language=LANGUAGE).pk
+            for _ in range(BUSY_JOBS)
+        ]
+        deadline = time.monotonic() + JOB_TIMEOUT_SECONDS
+        while not GeneratedDocument.objects.filter(pk__in=queued).exclude(status=DocumentStatus.PENDING).exists():
+            worker.check_alive()
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the worker did not take the queued renders:\n{worker.tail()}")
+            time.sleep(POLL_SECONDS)
+        busy = timed(lambda: client.get(url), PAGE_GETS)
+        unfinished = [DocumentStatus.PENDING, DocumentStatus.RUNNING]
+        left = GeneratedDocument.objects.filter(pk__in=queued, status__in=unfinished).count()
+        if left == 0:
+            say("warning: the worker ran out of renders before the busy GETs ended; the busy figure is understated")
+        figures["case_page_idle_median_ms"] = summary(idle)[0]
+        figures["case_page_busy_median_ms"] = summary(busy)[0]
+        figures["case_page_busy_vs_idle_ratio"] = (
+            figures["case_page_busy_median_ms"] / figures["case_page_idle_median_ms"]
+        )
+        say(f"worker: waiting for the {left} renders still queued, so that nothing is left in Redis")
+        wait_finished(queued, worker, JOB_TIMEOUT_SECONDS * 3)
+
+
+def bench_documents(figures: dict) -> None:
+    from accounts.models import User
+
+    owner = User.objects.create_user(email="bench-documents@example.com", password="bench-password-long")
+    case = build_case(owner, "花呗和信用卡协商")
+    proposal_html = bench_weasyprint(figures, case)
+    bench_chromium(figures, proposal_html)
+    bench_worker(figures, owner, case)
