@@ -33,7 +33,7 @@ $(STAMP): requirements.txt | $(PY)
 python: $(STAMP)
 
 setup: system-packages python
-	DEBUG=$${DEBUG:-1} $(PY) manage.py compilemessages --ignore=.venv -v 0
+	$(PY) manage.py compilemessages --ignore=.venv -v 0
 	DEBUG=$${DEBUG:-1} $(PY) manage.py migrate --noinput -v 0
 	DEBUG=$${DEBUG:-1} $(PY) manage.py collectstatic --noinput -v 0
 
@@ -50,7 +50,7 @@ run: setup redis
 
 test: setup test-system-packages redis
 	$(VENV)/bin/ruff check .
-	DJANGO_SETTINGS_MODULE=huabei_negotiate.settings_test $(PY) manage.py makemigrations --check --dry-run -v 1
+	$(PY) manage.py makemigrations --check --dry-run -v 1
 	$(VENV)/bin/pytest
 
 bench: setup test-system-packages redis

@@ -1,5 +1,6 @@
 """Django settings for 花呗协商助手, read from the environment (see README "Environment")."""
 
+import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -15,11 +16,16 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=False)
 
+# Commands that only read or write the code (migrations, message catalogues) never sign or decrypt anything,
+# so a bare checkout can run them without secrets. Everything else, the servers and the worker included, needs them.
+KEYLESS_COMMANDS = {"makemigrations", "makemessages", "compilemessages"}
+KEYLESS = Path(sys.argv[0]).name == "manage.py" and len(sys.argv) > 1 and sys.argv[1] in KEYLESS_COMMANDS
+
 # A key that only ever exists in development: the name says so, and production refuses to start without its own.
 DEVELOPMENT_SECRET_KEY = "django-insecure-development-only-never-use-in-production"
 SECRET_KEY = env.str("SECRET_KEY", default="")
 if not SECRET_KEY:
-    if not DEBUG:
+    if not (DEBUG or KEYLESS):
         raise ImproperlyConfigured(
             "SECRET_KEY is not set. Set SECRET_KEY in the environment, or DEBUG=1 for local development."
         )
@@ -242,7 +248,7 @@ if env.bool("BEHIND_TLS_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # The ID number is encrypted at rest; several keys allow rotation (the first one encrypts).
-SALT_KEY = env.list("FIELD_ENCRYPTION_KEYS", default=[] if not DEBUG else ["development-only-field-key"])
+SALT_KEY = env.list("FIELD_ENCRYPTION_KEYS", default=["development-only-field-key"] if (DEBUG or KEYLESS) else [])
 if not SALT_KEY:
     raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS is not set (comma-separated, newest first).")
 

@@ -60,3 +60,17 @@ def test_refuses_to_start_without_field_encryption_keys():
     result = manage("check", env=env)
     assert result.returncode != 0
     assert "FIELD_ENCRYPTION_KEYS" in result.stderr
+
+
+def test_makemigrations_check_runs_without_secrets():
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k not in ("SECRET_KEY", "FIELD_ENCRYPTION_KEYS", "DEBUG")}
+    result = manage("makemigrations", "--check", "--dry-run", env=env)
+    assert result.returncode == 0, result.stderr
+    assert "No changes detected" in result.stdout
+
+
+def test_keyless_commands_do_not_open_the_server():
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != "SECRET_KEY"}
+    result = manage("migrate", "--plan", env=env)
+    assert result.returncode != 0
+    assert "SECRET_KEY is not set" in result.stderr
