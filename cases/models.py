@@ -5,6 +5,7 @@ import uuid
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -116,8 +117,6 @@ class LenderKind(models.TextChoices):
 
 
 def validate_account_label(value: str) -> None:
-    from django.core.exceptions import ValidationError
-
     if len(re.findall(r"\d", value)) > 4:
         raise ValidationError(_("为保护您的账户，最多只填卡号或账号的末四位。"), code="too_many_digits")
 

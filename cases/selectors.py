@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import plans
-from .models import Case, Debt, Evidence, EvidenceStatus
+from .models import Case, Debt, DocumentKind, Evidence, EvidenceStatus, GeneratedDocument, Hardship
 
 
 def join_labels(labels) -> str:
@@ -48,8 +48,16 @@ def case_total_balance(case: Case) -> Decimal:
     return sum((debt.balance for debt in case_debts(case)), Decimal("0.00"))
 
 
+def case_hardship(case: Case) -> Hardship | None:
+    """The case's hardship row, or None before the budget or hardship step has been saved."""
+    try:
+        return case.hardship
+    except Hardship.DoesNotExist:
+        return None
+
+
 def case_budget(case: Case) -> Decimal | None:
-    hardship = getattr(case, "hardship", None) if hasattr(case, "hardship") else None
+    hardship = case_hardship(case)
     return hardship.monthly_budget if hardship is not None else None
 
 
@@ -130,7 +138,7 @@ def document_context(case: Case) -> dict:
         for name in ("principal", "interest", "penalty", "fees", "total")
     }
     totals.update(overdue_since=earliest, days_overdue=days, credit_status=str(plans.credit_report_status(days)))
-    hardship = case.hardship if hasattr(case, "hardship") else None
+    hardship = case_hardship(case)
     hardship_context = {
         "reasons": join_labels(hardship.reason_labels) if hardship else "",
         "since": hardship.since if hardship else None,
@@ -182,7 +190,5 @@ def case_with_parts(case_id: int) -> Case:
 
 def case_documents(case: Case) -> dict[str, list]:
     """Every version of each document, newest first, keyed by kind."""
-    from .models import DocumentKind, GeneratedDocument
-
     documents = list(GeneratedDocument.objects.filter(case=case).order_by("kind", "-version"))
     return {kind: [d for d in documents if d.kind == kind] for kind in DocumentKind.values}

@@ -726,8 +726,8 @@ def payment_record(
         if value > outstanding:
             raise ValidationError(
                 {
-                    "amount": _("这笔还款超过了剩余应还金额 ¥%(outstanding)s，请核对。")
-                    % {"outstanding": f"{outstanding:,.2f}"}
+                    "amount": _("这笔还款超过了剩余应还金额 %(outstanding)s，请核对。")
+                    % {"outstanding": plans.format_yuan(outstanding)}
                 },
                 code="overpayment",
             )

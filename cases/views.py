@@ -104,7 +104,6 @@ def _step_context(request, case: Case, step: wizard.Step, form) -> dict:
         "step": step,
         "form": form,
         "position": (number, count),
-        "percent": int(number * 100 / count) if count else 0,
         "previous_url": _step_url(case, previous) if previous else None,
         "returning": _returning_to_review(request),
         "steps": wizard.applicable_steps(case),
@@ -213,7 +212,6 @@ def _debt_initial(case: Case) -> dict:
     return {
         "lender": remaining[0] if remaining else (case.overdue_products or ["huabei"])[0],
         "overdue_since": case.overdue_since,
-        "daily_rate_percent": "0.05",
     }
 
 
@@ -233,19 +231,7 @@ def debt_edit(request, code, debt_id):
                 messages.success(request, _("已保存修改。"))
                 return redirect(_step_url(case, wizard.get_step("debts"), back_to_review=_returning_to_review(request)))
     else:
-        form = DebtForm(
-            initial={
-                "lender": debt.lender,
-                "lender_name": debt.lender_name,
-                "account_label": debt.account_label,
-                "principal": debt.principal,
-                "interest": debt.interest,
-                "penalty_interest": debt.penalty_interest,
-                "fees": debt.fees,
-                "daily_rate_percent": (debt.daily_rate * 100).normalize(),
-                "overdue_since": debt.overdue_since,
-            }
-        )
+        form = DebtForm(initial=DebtForm.initial_for(debt))
     return render(request, "cases/debt_edit.html", {"case": case, "debt": debt, "form": form})
 
 

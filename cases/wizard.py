@@ -39,8 +39,7 @@ class Step:
     answers: Callable[[Case], list[Answer]] = field(default=lambda case: [])
 
 
-def _hardship(case: Case):
-    return getattr(case, "hardship", None) if hasattr(case, "hardship") else None
+_hardship = selectors.case_hardship
 
 
 def _labels(values: list[str], choices) -> str:
@@ -101,7 +100,7 @@ def _debts_answers(case: Case) -> list[Answer]:
         )
         for debt in debts
     ]
-    answers.append(Answer(_("欠款合计"), plans.format_yuan(sum((d.balance for d in debts), Decimal("0")))))
+    answers.append(Answer(_("欠款合计"), plans.format_yuan(selectors.case_total_balance(case))))
     return answers
 
 
