@@ -8,6 +8,7 @@ from .models import (
     ContactLog,
     Debt,
     Evidence,
+    EvidenceFile,
     GeneratedDocument,
     Hardship,
     Installment,
@@ -55,13 +56,26 @@ class HardshipAdmin(admin.ModelAdmin):
     raw_id_fields = ["case"]
 
 
+class EvidenceFileInline(admin.TabularInline):
+    """Files arrive only through the checked upload; the admin shows them and can remove them, not add them."""
+
+    model = EvidenceFile
+    extra = 0
+    fields = ["original_name", "content_type", "size", "pages", "position", "created_at"]
+    readonly_fields = ["original_name", "content_type", "size", "pages", "created_at"]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
 @admin.register(Evidence)
 class EvidenceAdmin(admin.ModelAdmin):
     list_display = ["__str__", "case", "kind", "supports", "status", "status_changed_on", "position"]
     list_filter = ["kind", "status", "supports"]
-    search_fields = ["title", "note", "original_name", "case__title"]
+    search_fields = ["title", "note", "files__original_name", "case__title"]
     raw_id_fields = ["case"]
-    readonly_fields = ["code", "original_name", "content_type", "size", "created_at", "updated_at"]
+    readonly_fields = ["code", "created_at", "updated_at"]
+    inlines = [EvidenceFileInline]
 
 
 @admin.register(ContactLog)

@@ -6,8 +6,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from . import services
-from .models import CaseGoal, EvidenceKind, HardshipReason, LenderKind
+from . import services, uploads
+from .models import EVIDENCE_TRANSITIONS, CaseGoal, EvidenceKind, EvidenceStatus, HardshipReason, LenderKind
 
 DATE_INPUT = {"type": "date"}
 
@@ -179,6 +179,59 @@ class ExtraEvidenceForm(CaseFormMixin, forms.Form):
         label=_("再加一项材料（可不填）"), choices=[("", "—"), *EvidenceKind.choices], required=False
     )
     title = forms.CharField(label=_("材料名称"), max_length=100, required=False)
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class EvidenceFilesField(forms.FileField):
+    """One or several files; what they are is decided from their content by the upload check, not here."""
+
+    def __init__(self, *, multiple: bool, **kwargs):
+        attrs = {"accept": uploads.ACCEPT_ATTRIBUTE}
+        widget = MultipleFileInput(attrs=attrs) if multiple else forms.ClearableFileInput(attrs=attrs)
+        kwargs.setdefault("error_messages", {"required": _("请选择要上传的文件。")})
+        super().__init__(widget=widget, max_length=None, allow_empty_file=True, **kwargs)
+        self.multiple = multiple
+
+    def clean(self, data, initial=None):
+        if not self.multiple:
+            return super().clean(data, initial)
+        files = [item for item in (data or []) if item]
+        if not files and self.required:
+            raise ValidationError(self.error_messages["required"], code="required")
+        return files
+
+
+FILE_HELP = _("PDF 或照片（JPG、PNG、WebP、HEIC），每个文件不超过 15 MB，整个案件不超过 100 MB。可以一次选多张。")
+
+
+class EvidenceUploadForm(CaseFormMixin, forms.Form):
+    files = EvidenceFilesField(label=_("选择文件或拍照"), multiple=True, help_text=FILE_HELP)
+
+
+class EvidenceReplaceForm(CaseFormMixin, forms.Form):
+    files = EvidenceFilesField(label=_("新文件"), multiple=False, help_text=FILE_HELP)
+
+
+class EvidenceStatusForm(CaseFormMixin, forms.Form):
+    """Only the moves the item's current status allows; "missing" comes back by itself when its files are deleted."""
+
+    status = forms.ChoiceField(label=_("新的状态"), error_messages={"required": _("请选择新的状态。")})
+    on = DateField(label=_("日期"), required=False, help_text=_("留空为今天。"))
+    note = forms.CharField(
+        label=_("备注（可不填）"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("例如：客服说需要加盖公章的版本。"),
+    )
+
+    def __init__(self, *args, current: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        allowed = EVIDENCE_TRANSITIONS[current] - {EvidenceStatus.MISSING}
+        self.fields["status"].choices = [(value, label) for value, label in EvidenceStatus.choices if value in allowed]
 
 
 class PlanForm(CaseFormMixin, forms.Form):

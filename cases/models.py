@@ -277,13 +277,6 @@ EVIDENCE_TRANSITIONS: dict[str, frozenset[str]] = {
 }
 
 
-def evidence_upload_to(instance: "Evidence", filename: str) -> str:
-    """A random name: nothing the user typed, and nothing guessable, reaches the storage path."""
-    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
-    suffix = re.sub(r"[^a-z0-9]", "", suffix)[:5] or "bin"
-    return f"evidence/{uuid.uuid4().hex}.{suffix}"
-
-
 class Evidence(models.Model):
     code = models.UUIDField(_("编号"), default=uuid.uuid4, unique=True, editable=False)
     case = models.ForeignKey(Case, verbose_name=_("案件"), on_delete=models.CASCADE, related_name="evidence")
@@ -298,10 +291,6 @@ class Evidence(models.Model):
     title = models.CharField(_("名称"), max_length=100, blank=True)
     status = models.CharField(_("状态"), max_length=20, choices=EvidenceStatus.choices, default=EvidenceStatus.MISSING)
     status_changed_on = models.DateField(_("状态日期"), null=True, blank=True)
-    file = models.FileField(_("文件"), upload_to=evidence_upload_to, blank=True, max_length=200)
-    original_name = models.CharField(_("原文件名"), max_length=255, blank=True)
-    content_type = models.CharField(_("文件类型"), max_length=100, blank=True)
-    size = models.PositiveBigIntegerField(_("大小（字节）"), default=0)
     note = models.TextField(_("备注"), blank=True, max_length=2000)
     position = models.PositiveIntegerField(_("附件序号"), default=0)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
@@ -319,6 +308,40 @@ class Evidence(models.Model):
     @property
     def display_title(self) -> str:
         return self.title or str(self.get_kind_display())
+
+
+class EvidenceFile(models.Model):
+    """One stored file of a proof document (a photo of each page, or one PDF), already checked and cleaned.
+
+    The storage name is random and chosen by the service; the user's own file name is kept only for display.
+    """
+
+    code = models.UUIDField(_("编号"), default=uuid.uuid4, unique=True, editable=False)
+    evidence = models.ForeignKey(Evidence, verbose_name=_("证明材料"), on_delete=models.CASCADE, related_name="files")
+    file = models.FileField(_("文件"), max_length=200)
+    thumbnail = models.FileField(_("缩略图"), blank=True, max_length=200)
+    original_name = models.CharField(_("原文件名"), max_length=255)
+    content_type = models.CharField(_("文件类型"), max_length=100)
+    size = models.PositiveBigIntegerField(_("大小（字节）"))
+    pages = models.PositiveIntegerField(_("页数"), default=1)
+    position = models.PositiveIntegerField(_("顺序"), default=0)
+    created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("材料文件")
+        verbose_name_plural = _("材料文件")
+        ordering = ["evidence", "position", "id"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    @property
+    def extension(self) -> str:
+        return self.file.name.rsplit(".", 1)[-1] if "." in self.file.name else ""
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/")
 
 
 class ContactChannel(models.TextChoices):

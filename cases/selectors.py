@@ -9,7 +9,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import plans
-from .models import Case, Debt, DocumentKind, Evidence, EvidenceStatus, GeneratedDocument, Hardship
+from .models import (
+    Case,
+    Debt,
+    DocumentKind,
+    DocumentStatus,
+    Evidence,
+    EvidenceFile,
+    EvidenceStatus,
+    GeneratedDocument,
+    Hardship,
+)
 
 
 def join_labels(labels) -> str:
@@ -24,7 +34,7 @@ def cases_for_owner(owner) -> QuerySet[Case]:
 
 def case_for_owner(owner, code) -> Case:
     """The one way a case is found for a request: by its public code and its owner, 404 for anyone else."""
-    queryset = cases_for_owner(owner).select_related("hardship").prefetch_related("debts", "evidence")
+    queryset = cases_for_owner(owner).select_related("hardship").prefetch_related("debts", "evidence__files")
     return get_object_or_404(queryset, code=code)
 
 
@@ -41,7 +51,39 @@ def case_evidence(case: Case) -> list[Evidence]:
 
 
 def case_missing_evidence(case: Case) -> list[Evidence]:
-    return [item for item in case_evidence(case) if item.status == EvidenceStatus.MISSING]
+    """What the case still has to supply: nothing uploaded yet, or what the lender turned down."""
+    return [item for item in case_evidence(case) if item.status in (EvidenceStatus.MISSING, EvidenceStatus.REJECTED)]
+
+
+def evidence_files(evidence: Evidence) -> list[EvidenceFile]:
+    return sorted(evidence.files.all(), key=lambda item: (item.position, item.pk))
+
+
+def case_bundle_entries(case: Case) -> list[tuple[str, EvidenceFile | GeneratedDocument]]:
+    """What the case bundle (ZIP) holds, with the name each file gets inside it: the latest ready version of each
+    document, then every evidence file under its attachment number, in the order of the case page."""
+    entries: list[tuple[str, EvidenceFile | GeneratedDocument]] = []
+    for versions in case_documents(case).values():
+        ready = [d for d in versions if d.status == DocumentStatus.READY]
+        if ready:
+            entries.append((f"{safe_file_name(ready[0].get_kind_display())}-v{ready[0].version}.pdf", ready[0]))
+    for item in case_evidence(case):
+        files = evidence_files(item)
+        for number, stored in enumerate(files, start=1):
+            # Translators: a file name inside the case bundle, e.g. 附件03-身份证-2.jpg
+            stem = _("附件%(number)02d-%(title)s") % {
+                "number": item.position,
+                "title": safe_file_name(item.display_title),
+            }
+            suffix = f"-{number}" if len(files) > 1 else ""
+            entries.append((f"{stem}{suffix}.{stored.extension}", stored))
+    return entries
+
+
+def safe_file_name(text: str) -> str:
+    """A title usable as a file name on Windows, macOS and phones alike."""
+    cleaned = "".join("_" if ch in '<>:"/\\|?*' or ord(ch) < 32 else ch for ch in str(text)).strip(" .")
+    return cleaned[:60] or "_"
 
 
 def case_total_balance(case: Case) -> Decimal:
@@ -177,7 +219,13 @@ def document_context(case: Case) -> dict:
         "plan": plan,
         "goal_note": case.goal_note,
         "attachments": [
-            {"number": item.position, "title": item.display_title, "supports": item.get_supports_display()}
+            {
+                "number": item.position,
+                "title": item.display_title,
+                "supports": item.get_supports_display(),
+                "files": len(item.files.all()),
+                "pages": sum(stored.pages for stored in item.files.all()),
+            }
             for item in case_evidence(case)
         ],
     }
@@ -185,7 +233,7 @@ def document_context(case: Case) -> dict:
 
 def case_with_parts(case_id: int) -> Case:
     """A case with the rows its documents read, for the worker (which has no request and no owner check)."""
-    return Case.objects.select_related("hardship").prefetch_related("debts", "evidence").get(pk=case_id)
+    return Case.objects.select_related("hardship").prefetch_related("debts", "evidence__files").get(pk=case_id)
 
 
 def case_documents(case: Case) -> dict[str, list]:

@@ -23,7 +23,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from . import pdf, plans, selectors
+from . import pdf, plans, selectors, uploads
 from .models import (
     CASE_TRANSITIONS,
     EVIDENCE_TRANSITIONS,
@@ -37,6 +37,7 @@ from .models import (
     DocumentKind,
     DocumentStatus,
     Evidence,
+    EvidenceFile,
     EvidenceKind,
     EvidenceStatus,
     GeneratedDocument,
@@ -273,10 +274,10 @@ def case_change_status(*, case: Case, status: str) -> Case:
 
 def case_delete(*, case: Case) -> None:
     """Delete a case with its files: the rows go in one transaction, the files once it has committed."""
-    names = [e.file.name for e in case.evidence.exclude(file="")] + [
+    names = _stored_names(EvidenceFile.objects.filter(evidence__case=case)) + [
         d.file.name for d in case.documents.exclude(file="")
     ]
-    storage = Evidence._meta.get_field("file").storage
+    storage = EvidenceFile._meta.get_field("file").storage
     with transaction.atomic():
         case.delete()
         transaction.on_commit(lambda: [storage.delete(name) for name in names])
@@ -425,7 +426,7 @@ def evidence_sync_checklist(*, case: Case) -> list[Evidence]:
         present = {(item.kind, item.supports) for item in items}
         for item in items:
             if item.supports and item.supports not in reasons:
-                if item.status == EvidenceStatus.MISSING and not item.file:
+                if item.status == EvidenceStatus.MISSING and not item.files.exists():
                     item.delete()
                     continue
                 item.supports = ""
@@ -520,7 +521,7 @@ def evidence_set_status(
                 },
                 code="illegal_transition",
             )
-        if status != EvidenceStatus.MISSING and not locked.file:
+        if status != EvidenceStatus.MISSING and not locked.files.exists():
             raise ValidationError({"status": _("请先上传这份材料的文件。")}, code="no_file")
         locked.status = status
         locked.status_changed_on = on
@@ -532,14 +533,174 @@ def evidence_set_status(
 
 
 def evidence_delete(*, evidence: Evidence) -> None:
-    name = evidence.file.name if evidence.file else ""
-    storage = evidence.file.storage
+    """Remove an item with all its files; the files leave storage once the rows are gone for good."""
+    names = _stored_names(evidence.files.all())
+    storage = EvidenceFile._meta.get_field("file").storage
     with transaction.atomic():
         case = evidence.case
         evidence.delete()
         _renumber(case)
-        if name:
-            transaction.on_commit(lambda: storage.delete(name))
+        Case.objects.filter(pk=case.pk).update(updated_at=timezone.now())
+        _delete_after_commit(storage, names)
+
+
+def _stored_names(files: Iterable[EvidenceFile]) -> list[str]:
+    return [name for item in files for name in (item.file.name, item.thumbnail.name) if name]
+
+
+def _delete_after_commit(storage, names: list[str]) -> None:
+    if names:
+        transaction.on_commit(lambda: [storage.delete(name) for name in names])
+
+
+def case_evidence_bytes(case: Case) -> int:
+    return EvidenceFile.objects.filter(evidence__case=case).aggregate(total=models.Sum("size"))["total"] or 0
+
+
+def _check_case_space(case: Case, *, adding: int, freeing: int = 0) -> None:
+    used = case_evidence_bytes(case) - freeing
+    if used + adding > uploads.MAX_CASE_BYTES:
+        raise ValidationError(
+            {
+                "files": _(
+                    "一个案件的材料合计不能超过 100 MB（已用 %(used)s MB，这次要加 %(adding)s MB）。"
+                    "请删掉不需要的文件，或把照片压缩后再上传。"
+                )
+                % {"used": f"{used / 1048576:.1f}", "adding": f"{adding / 1048576:.1f}"}
+            },
+            code="case_full",
+        )
+
+
+def _check_uploads(files: list) -> list[uploads.CheckedFile]:
+    """Check every file first: one refused file means none is stored, so a retry never makes duplicates."""
+    checked, refusals = [], []
+    for upload in files:
+        try:
+            checked.append(uploads.check_upload(upload))
+        except ValidationError as error:
+            refusals.append(error)
+    if refusals:
+        if len(files) > 1:
+            refusals.append(
+                ValidationError(_("这次选择的文件都没有保存，请去掉上面的文件后重新上传。"), code="none_saved")
+            )
+        raise ValidationError({"files": refusals})
+    return checked
+
+
+def _store(storage, checked: uploads.CheckedFile, saved: list[str]) -> dict[str, Any]:
+    """Write the file (and its thumbnail) under random names; `saved` collects them for cleanup on failure."""
+    stem = uuid.uuid4().hex
+    name = storage.save(f"evidence/{stem}.{checked.extension}", ContentFile(checked.content))
+    saved.append(name)
+    thumbnail = ""
+    if checked.thumbnail is not None:
+        thumbnail = storage.save(f"evidence/thumbnails/{stem}.jpg", ContentFile(checked.thumbnail))
+        saved.append(thumbnail)
+    return {
+        "file": name,
+        "thumbnail": thumbnail,
+        "original_name": checked.original_name,
+        "content_type": checked.content_type,
+        "size": len(checked.content),
+        "pages": checked.pages,
+    }
+
+
+def _mark_uploaded(evidence: Evidence) -> None:
+    """A first file, or a new file for an item the lender rejected, makes the item "uploaded" again."""
+    if evidence.status in (EvidenceStatus.MISSING, EvidenceStatus.REJECTED):
+        evidence.status = EvidenceStatus.UPLOADED
+        evidence.status_changed_on = timezone.localdate()
+        evidence.save(update_fields=["status", "status_changed_on", "updated_at"])
+
+
+def evidence_upload(*, evidence: Evidence, files: Iterable) -> list[EvidenceFile]:
+    """Add one or several files to an item: each checked, images cleaned, all stored or none."""
+    files = list(files)
+    if not files:
+        raise ValidationError({"files": _("请选择要上传的文件。")}, code="required")
+    if len(files) > uploads.MAX_FILES_PER_UPLOAD:
+        raise ValidationError(
+            {"files": _("一次最多上传 %(count)s 个文件。") % {"count": uploads.MAX_FILES_PER_UPLOAD}},
+            code="too_many_files",
+        )
+    checked = _check_uploads(files)
+    storage = EvidenceFile._meta.get_field("file").storage
+    saved: list[str] = []
+    try:
+        with transaction.atomic():
+            case = Case.objects.select_for_update().get(pk=evidence.case_id)
+            _check_case_space(case, adding=sum(len(item.content) for item in checked))
+            locked = Evidence.objects.select_for_update().get(pk=evidence.pk)
+            position = (locked.files.aggregate(top=Max("position"))["top"] or 0) + 1
+            created = []
+            for offset, item in enumerate(checked):
+                created.append(
+                    EvidenceFile.objects.create(
+                        evidence=locked, position=position + offset, **_store(storage, item, saved)
+                    )
+                )
+            _mark_uploaded(locked)
+            Case.objects.filter(pk=case.pk).update(updated_at=timezone.now())
+    except BaseException:
+        for name in saved:
+            storage.delete(name)
+        raise
+    evidence.status, evidence.status_changed_on = locked.status, locked.status_changed_on
+    return created
+
+
+def evidence_file_replace(*, evidence_file: EvidenceFile, upload) -> EvidenceFile:
+    """Put a new file in place of one: the old one stays until the new one is stored, then goes."""
+    checked = _check_uploads([upload])[0]
+    storage = evidence_file.file.storage
+    saved: list[str] = []
+    try:
+        with transaction.atomic():
+            case = Case.objects.select_for_update().get(pk=evidence_file.evidence.case_id)
+            locked = EvidenceFile.objects.select_for_update().select_related("evidence").get(pk=evidence_file.pk)
+            _check_case_space(case, adding=len(checked.content), freeing=locked.size)
+            old_names = _stored_names([locked])
+            for name, value in _store(storage, checked, saved).items():
+                setattr(locked, name, value)
+            locked.save()
+            _mark_uploaded(locked.evidence)
+            Case.objects.filter(pk=case.pk).update(updated_at=timezone.now())
+            _delete_after_commit(storage, old_names)
+    except BaseException:
+        for name in saved:
+            storage.delete(name)
+        raise
+    return locked
+
+
+def evidence_file_delete(*, evidence_file: EvidenceFile) -> None:
+    """Delete one file; an item left without files is "missing" again, unless the lender already has it."""
+    storage = evidence_file.file.storage
+    with transaction.atomic():
+        evidence = Evidence.objects.select_for_update().get(pk=evidence_file.evidence_id)
+        remaining = evidence.files.exclude(pk=evidence_file.pk)
+        if not remaining.exists() and evidence.status in (EvidenceStatus.SENT, EvidenceStatus.ACCEPTED):
+            raise ValidationError(
+                {
+                    "files": _("这份材料已经“%(status)s”，不能删掉唯一的文件；如需更换，请用“替换”。")
+                    % {"status": evidence.get_status_display()}
+                },
+                code="file_in_use",
+            )
+        names = _stored_names([evidence_file])
+        evidence_file.delete()
+        for number, item in enumerate(remaining.order_by("position", "id"), start=1):
+            if item.position != number:
+                EvidenceFile.objects.filter(pk=item.pk).update(position=number)
+        if not remaining.exists() and evidence.status != EvidenceStatus.MISSING:
+            evidence.status = EvidenceStatus.MISSING
+            evidence.status_changed_on = timezone.localdate()
+            evidence.save(update_fields=["status", "status_changed_on", "updated_at"])
+        Case.objects.filter(pk=evidence.case_id).update(updated_at=timezone.now())
+        _delete_after_commit(storage, names)
 
 
 # --- Contact log ----------------------------------------------------------------------------------------------

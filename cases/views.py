@@ -1,5 +1,7 @@
 """Case pages and the wizard: find the case through its owner, call a form and a service, render or redirect."""
 
+import tempfile
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -7,13 +9,14 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
+from django_htmx.http import HttpResponseClientRedirect
 
-from . import plans, selectors, services, wizard
-from .forms import DebtForm, PlanForm, SituationForm
-from .models import Case, CaseGoal, Debt, DocumentKind, DocumentStatus, GeneratedDocument
+from . import bundle, plans, selectors, services, uploads, wizard
+from .forms import DebtForm, EvidenceReplaceForm, EvidenceStatusForm, EvidenceUploadForm, PlanForm, SituationForm
+from .models import Case, CaseGoal, Debt, DocumentKind, DocumentStatus, Evidence, EvidenceFile, GeneratedDocument
 
 
 def _case_for(request, code) -> Case:
@@ -118,6 +121,7 @@ def _step_context(request, case: Case, step: wizard.Step, form) -> dict:
         context["budget"] = selectors.case_budget(case)
     if step.name == "evidence":
         context["evidence"] = selectors.case_evidence(case)
+        context["upload_form"] = EvidenceUploadForm()
     if step.name == "plan":
         context.update(_plan_context(case, months=case.requested_months, down_payment=case.down_payment))
     if step.name == "review":
@@ -346,9 +350,200 @@ def _documents_context(case: Case) -> dict:
 def document_download(request, code, document_code):
     case = _case_for(request, code)
     document = get_object_or_404(GeneratedDocument, case=case, code=document_code, status=DocumentStatus.READY)
-    response = FileResponse(
-        document.file.open("rb"), as_attachment=True, filename=document.download_name, content_type="application/pdf"
+    return _private_file_response(
+        document.file.open("rb"), filename=document.download_name, content_type="application/pdf", as_attachment=True
     )
+
+
+# --- evidence -------------------------------------------------------------------------------------------------
+
+
+def _evidence_for(case: Case, evidence_code) -> Evidence:
+    return get_object_or_404(Evidence.objects.prefetch_related("files"), case=case, code=evidence_code)
+
+
+def _evidence_file_for(evidence: Evidence, file_code) -> EvidenceFile:
+    return get_object_or_404(EvidenceFile, evidence=evidence, code=file_code)
+
+
+def _return_url(request, case: Case, evidence: Evidence) -> str:
+    """Back to where the upload started: the wizard's checklist, the case page, or the item's own page."""
+    origin = request.POST.get("return") or request.GET.get("return")
+    if origin == "wizard":
+        return reverse("cases:wizard_step", args=[case.code, "evidence"])
+    if origin == "case":
+        return reverse("cases:detail", args=[case.code]) + "#evidence"
+    return reverse("cases:evidence_detail", args=[case.code, evidence.code])
+
+
+def _redirect_after_upload(request, url: str):
+    # htmx sent the files (to show progress): it navigates itself, and the messages wait for the page it loads.
+    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+
+
+def _evidence_page(request, case: Case, evidence: Evidence, **forms):
+    context = {
+        "case": case,
+        "item": evidence,
+        "files": selectors.evidence_files(evidence),
+        "upload_form": forms.get("upload_form") or EvidenceUploadForm(),
+        "status_form": forms.get("status_form") or EvidenceStatusForm(current=evidence.status),
+        "return_to": request.POST.get("return") or request.GET.get("return") or "",
+    }
+    return render(request, "cases/evidence/detail.html", context)
+
+
+@login_required
+def evidence_detail(request, code, evidence_code):
+    case = _case_for(request, code)
+    return _evidence_page(request, case, _evidence_for(case, evidence_code))
+
+
+@login_required
+@require_http_methods(["POST"])
+def evidence_upload(request, code, evidence_code):
+    case = _case_for(request, code)
+    evidence = _evidence_for(case, evidence_code)
+    form = EvidenceUploadForm(request.POST, request.FILES)
+    refused = uploads.oversized_refusals(request)
+    if refused:
+        form.is_valid()
+        form.errors.pop("files", None)
+        form.add_error("files", refused)
+    elif form.is_valid():
+        try:
+            stored = services.evidence_upload(evidence=evidence, files=form.cleaned_data["files"])
+        except ValidationError as error:
+            form.add_service_error(error)
+        else:
+            messages.success(
+                request,
+                ngettext("已上传 %(count)s 个文件：%(title)s。", "已上传 %(count)s 个文件：%(title)s。", len(stored))
+                % {"count": len(stored), "title": evidence.display_title},
+            )
+            return _redirect_after_upload(request, _return_url(request, case, evidence))
+    evidence = _evidence_for(case, evidence_code)
+    return _evidence_page(request, case, evidence, upload_form=form)
+
+
+@login_required
+@require_http_methods(["POST"])
+def evidence_status(request, code, evidence_code):
+    case = _case_for(request, code)
+    evidence = _evidence_for(case, evidence_code)
+    form = EvidenceStatusForm(request.POST, current=evidence.status)
+    if form.is_valid():
+        try:
+            services.evidence_set_status(
+                evidence=evidence,
+                status=form.cleaned_data["status"],
+                on=form.cleaned_data["on"],
+                note=form.cleaned_data["note"],
+            )
+        except ValidationError as error:
+            form.add_service_error(error)
+        else:
+            messages.success(
+                request,
+                _("已记录：%(title)s %(status)s。")
+                % {"title": evidence.display_title, "status": evidence.get_status_display()},
+            )
+            return redirect(_return_url(request, case, evidence))
+    return _evidence_page(request, case, evidence, status_form=form)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def evidence_delete(request, code, evidence_code):
+    case = _case_for(request, code)
+    evidence = _evidence_for(case, evidence_code)
+    if request.method == "POST":
+        services.evidence_delete(evidence=evidence)
+        messages.success(request, _("“%(title)s”及其文件已删除。") % {"title": evidence.display_title})
+        return redirect(reverse("cases:detail", args=[case.code]) + "#evidence")
+    context = {"case": case, "item": evidence, "files": selectors.evidence_files(evidence)}
+    return render(request, "cases/evidence/delete.html", context)
+
+
+def _private_file_response(source, *, filename: str, content_type: str, as_attachment: bool) -> FileResponse:
+    """A stored file handed to its owner only: never cached, never sniffed into something else."""
+    response = FileResponse(source, as_attachment=as_attachment, filename=filename, content_type=content_type)
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "no-store"
     return response
+
+
+@login_required
+def evidence_file_download(request, code, evidence_code, file_code):
+    case = _case_for(request, code)
+    stored = _evidence_file_for(_evidence_for(case, evidence_code), file_code)
+    return _private_file_response(
+        stored.file.open("rb"), filename=stored.original_name, content_type=stored.content_type, as_attachment=True
+    )
+
+
+@login_required
+def evidence_file_thumbnail(request, code, evidence_code, file_code):
+    case = _case_for(request, code)
+    stored = _evidence_file_for(_evidence_for(case, evidence_code), file_code)
+    if not stored.thumbnail:
+        raise Http404
+    return _private_file_response(
+        stored.thumbnail.open("rb"), filename="", content_type="image/jpeg", as_attachment=False
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def evidence_file_replace(request, code, evidence_code, file_code):
+    case = _case_for(request, code)
+    evidence = _evidence_for(case, evidence_code)
+    stored = _evidence_file_for(evidence, file_code)
+    form = EvidenceReplaceForm(request.POST or None, request.FILES or None)
+    if request.method == "POST":
+        refused = uploads.oversized_refusals(request)
+        if refused:
+            form.is_valid()
+            form.errors.pop("files", None)
+            form.add_error("files", refused)
+        elif form.is_valid():
+            try:
+                services.evidence_file_replace(evidence_file=stored, upload=form.cleaned_data["files"])
+            except ValidationError as error:
+                form.add_service_error(error)
+            else:
+                messages.success(request, _("已替换“%(name)s”。") % {"name": stored.original_name})
+                return _redirect_after_upload(
+                    request, reverse("cases:evidence_detail", args=[case.code, evidence.code])
+                )
+    context = {"case": case, "item": evidence, "stored": stored, "form": form}
+    return render(request, "cases/evidence/replace.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def evidence_file_delete(request, code, evidence_code, file_code):
+    case = _case_for(request, code)
+    evidence = _evidence_for(case, evidence_code)
+    stored = _evidence_file_for(evidence, file_code)
+    if request.method == "POST":
+        try:
+            services.evidence_file_delete(evidence_file=stored)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("已删除“%(name)s”。") % {"name": stored.original_name})
+        return redirect("cases:evidence_detail", case.code, evidence.code)
+    return render(request, "cases/evidence/file_delete.html", {"case": case, "item": evidence, "stored": stored})
+
+
+@login_required
+def case_bundle(request, code):
+    """Everything to send to the lender in one ZIP; built in a temporary file, since a case may hold 100 MB."""
+    case = _case_for(request, code)
+    # FileResponse closes the file once it has been sent.
+    archive = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115
+    bundle.write_bundle(case, archive)
+    archive.seek(0)
+    filename = _("%(title)s-材料包.zip") % {"title": selectors.safe_file_name(case.title)}
+    return _private_file_response(archive, filename=filename, content_type="application/zip", as_attachment=True)

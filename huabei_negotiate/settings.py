@@ -165,9 +165,12 @@ if env.str("AWS_STORAGE_BUCKET_NAME", default=""):
         },
     }
 
-# Uploads beyond 2.5 MB stream to a temporary file instead of memory.
-FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# Every uploaded file streams to a temporary file (never held in memory), and one past the per-file limit (15 MB)
+# is dropped while it arrives; the form fields around it stay small.
+FILE_UPLOAD_HANDLERS = ["cases.uploads.SizeLimitedUploadHandler"]
+FILE_UPLOAD_MAX_MEMORY_SIZE = 0
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_NUMBER_FILES = 20
 FILE_UPLOAD_PERMISSIONS = 0o600
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 

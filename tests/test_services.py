@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.utils import timezone
 
@@ -22,6 +23,7 @@ from cases.models import (
     ContactLog,
     Debt,
     Evidence,
+    EvidenceFile,
     EvidenceKind,
     EvidenceStatus,
     GeneratedDocument,
@@ -32,6 +34,8 @@ from cases.models import (
     Payment,
     required_evidence,
 )
+
+from .files import tiny_pdf
 
 pytestmark = pytest.mark.django_db
 
@@ -112,8 +116,11 @@ def make_agreement(case: Case, debts: list[Debt], **overrides) -> Agreement:
 
 
 def give_file(evidence: Evidence, status: str = EvidenceStatus.UPLOADED) -> Evidence:
-    """Pretend a file was uploaded: only the name is stored, nothing is written to storage."""
-    Evidence.objects.filter(pk=evidence.pk).update(file="evidence/fake.pdf", status=status)
+    """Pretend a file was uploaded: only the row is stored, nothing is written to storage."""
+    EvidenceFile.objects.create(
+        evidence=evidence, file="evidence/fake.pdf", original_name="fake.pdf", content_type="application/pdf", size=9
+    )
+    Evidence.objects.filter(pk=evidence.pk).update(status=status)
     evidence.refresh_from_db()
     return evidence
 
@@ -563,13 +570,13 @@ class TestCaseDelete:
         debt = make_debt(case)
         services.hardship_save(case=case, reasons=[HardshipReason.ILLNESS])
         evidence = services.evidence_create(case=case, kind=EvidenceKind.MEDICAL_RECORD)
-        evidence.file.save("x.pdf", ContentFile(b"%PDF-1.4 test"))
+        stored = services.evidence_upload(evidence=evidence, files=[SimpleUploadedFile("x.pdf", tiny_pdf())])[0]
         document = GeneratedDocument.objects.create(case=case, kind="proposal", version=1)
         document.file.save("p.pdf", ContentFile(b"%PDF-1.4 proposal"))
         agreement = make_agreement(case, [debt], signed_copy=evidence)
         services.payment_record(agreement=agreement, paid_on=today(), amount="10", receipt=evidence)
         services.contact_log_create(case=case, occurred_at=timezone.now(), channel="app_chat", summary="聊天")
-        files = [Path(evidence.file.path), Path(document.file.path)]
+        files = [Path(stored.file.path), Path(document.file.path)]
         assert all(path.is_file() and path.is_relative_to(tmp_path) for path in files)
         other = make_case(owner, title="另一个")
         make_debt(other)
@@ -586,11 +593,11 @@ class TestCaseDelete:
     def test_files_go_only_after_commit(self, settings, tmp_path, case, django_capture_on_commit_callbacks):
         settings.MEDIA_ROOT = tmp_path
         evidence = services.evidence_create(case=case, kind=EvidenceKind.ID_CARD)
-        evidence.file.save("x.pdf", ContentFile(b"%PDF-1.4 test"))
+        stored = services.evidence_upload(evidence=evidence, files=[SimpleUploadedFile("x.pdf", tiny_pdf())])[0]
         with django_capture_on_commit_callbacks(execute=False) as callbacks:
             services.case_delete(case=case)
         assert len(callbacks) == 1
-        assert Path(evidence.file.path).exists()  # deleted only once the rows are gone for good
+        assert Path(stored.file.path).exists()  # deleted only once the rows are gone for good
 
 
 # --- Debt -------------------------------------------------------------------------------------------------------
@@ -777,7 +784,7 @@ class TestEvidenceSyncChecklist:
         assert not Evidence.objects.filter(case=case, kind=EvidenceKind.HOSPITAL_INVOICE).exists()
         medical.refresh_from_db()
         assert medical.supports == ""
-        assert medical.file.name == "evidence/fake.pdf"
+        assert [f.file.name for f in medical.files.all()] == ["evidence/fake.pdf"]
         assert medical.status == EvidenceStatus.UPLOADED
         assert not Evidence.objects.filter(case=case, supports=HardshipReason.ILLNESS).exists()
         assert Evidence.objects.filter(case=case, supports=HardshipReason.UNEMPLOYMENT).count() == 2

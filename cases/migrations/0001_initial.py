@@ -102,7 +102,7 @@ class Migration(migrations.Migration):
                 ('title', models.CharField(blank=True, max_length=100, verbose_name='名称')),
                 ('status', models.CharField(choices=[('missing', '待上传'), ('uploaded', '已上传'), ('sent', '已提交给平台'), ('accepted', '平台已认可'), ('rejected', '平台未认可')], default='missing', max_length=20, verbose_name='状态')),
                 ('status_changed_on', models.DateField(blank=True, null=True, verbose_name='状态日期')),
-                ('file', models.FileField(blank=True, max_length=200, upload_to=cases.models.evidence_upload_to, verbose_name='文件')),
+                ('file', models.FileField(blank=True, max_length=200, upload_to='evidence/', verbose_name='文件')),
                 ('original_name', models.CharField(blank=True, max_length=255, verbose_name='原文件名')),
                 ('content_type', models.CharField(blank=True, max_length=100, verbose_name='文件类型')),
                 ('size', models.PositiveBigIntegerField(default=0, verbose_name='大小（字节）')),

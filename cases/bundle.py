@@ -1,0 +1,27 @@
+"""The case bundle: one ZIP with the latest documents and every evidence file, named by attachment number."""
+
+import logging
+import shutil
+import zipfile
+from typing import IO
+
+from . import selectors
+from .models import Case
+
+logger = logging.getLogger(__name__)
+
+
+def write_bundle(case: Case, out: IO[bytes]) -> list[str]:
+    """Write the ZIP to `out` and return the names it holds, in order."""
+    names = []
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+        for name, stored in selectors.case_bundle_entries(case):
+            try:
+                source = stored.file.open("rb")
+            except FileNotFoundError:
+                logger.error("case %s: %s is missing from storage", case.pk, stored.file.name)
+                continue
+            with source, archive.open(name, "w") as target:
+                shutil.copyfileobj(source, target, 1024 * 1024)
+            names.append(name)
+    return names

@@ -1,0 +1,73 @@
+import django.db.models.deletion
+import uuid
+from django.db import migrations, models
+
+
+def carry_files_over(apps, schema_editor):
+    """An item that held one file now holds a list of files: its file becomes the first of the list."""
+    Evidence = apps.get_model("cases", "Evidence")
+    EvidenceFile = apps.get_model("cases", "EvidenceFile")
+    for item in Evidence.objects.exclude(file="").iterator():
+        EvidenceFile.objects.create(
+            evidence=item,
+            file=item.file.name,
+            original_name=item.original_name or item.file.name.rsplit("/", 1)[-1],
+            content_type=item.content_type or "application/octet-stream",
+            size=item.size,
+            position=1,
+        )
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("cases", "0003_document_language"),
+    ]
+
+    operations = [
+        migrations.CreateModel(
+            name="EvidenceFile",
+            fields=[
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code", models.UUIDField(default=uuid.uuid4, editable=False, unique=True, verbose_name="编号")),
+                ("file", models.FileField(max_length=200, upload_to="", verbose_name="文件")),
+                ("thumbnail", models.FileField(blank=True, max_length=200, upload_to="", verbose_name="缩略图")),
+                ("original_name", models.CharField(max_length=255, verbose_name="原文件名")),
+                ("content_type", models.CharField(max_length=100, verbose_name="文件类型")),
+                ("size", models.PositiveBigIntegerField(verbose_name="大小（字节）")),
+                ("pages", models.PositiveIntegerField(default=1, verbose_name="页数")),
+                ("position", models.PositiveIntegerField(default=0, verbose_name="顺序")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="上传时间")),
+                (
+                    "evidence",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="files",
+                        to="cases.evidence",
+                        verbose_name="证明材料",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "材料文件",
+                "verbose_name_plural": "材料文件",
+                "ordering": ["evidence", "position", "id"],
+            },
+        ),
+        migrations.RunPython(carry_files_over, migrations.RunPython.noop),
+        migrations.RemoveField(
+            model_name="evidence",
+            name="content_type",
+        ),
+        migrations.RemoveField(
+            model_name="evidence",
+            name="file",
+        ),
+        migrations.RemoveField(
+            model_name="evidence",
+            name="original_name",
+        ),
+        migrations.RemoveField(
+            model_name="evidence",
+            name="size",
+        ),
+    ]

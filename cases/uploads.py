@@ -1,0 +1,258 @@
+"""Checking uploaded proof documents: the type from the content, limits, images re-encoded, PDFs inspected.
+
+Nothing here touches storage or the database: `check_upload` turns an uploaded file into bytes that are safe to keep,
+or raises a ValidationError whose message tells the user what to do instead.
+"""
+
+import io
+import re
+import unicodedata
+from dataclasses import dataclass
+
+import filetype
+import pillow_heif
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.core.files.uploadhandler import SkipFile, TemporaryFileUploadHandler
+from django.utils.translation import gettext as _
+from PIL import Image, ImageOps, UnidentifiedImageError
+from pypdf import PdfReader
+from pypdf.errors import PdfReadError
+from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
+
+pillow_heif.register_heif_opener()
+
+MAX_FILE_BYTES = 15 * 1024 * 1024
+MAX_CASE_BYTES = 100 * 1024 * 1024
+MAX_FILES_PER_UPLOAD = 10
+# A 50-megapixel phone photo passes; a 20000 x 20000 "image" (a few KB of PNG, 1.6 GB once decoded) does not.
+MAX_PIXELS = 60_000_000
+# Long edge of a stored photo: an A4 page at about 350 dpi, sharp enough for any document a lender reads.
+MAX_EDGE = 4096
+THUMBNAIL_EDGE = 320
+MAX_PDF_PAGES = 300
+MAX_PDF_OBJECTS = 200_000
+
+# Content type -> (Pillow format names it must decode as, stored format, stored extension, stored content type).
+IMAGE_TYPES = {
+    "image/jpeg": ({"JPEG", "MPO"}, "JPEG", "jpg", "image/jpeg"),
+    "image/png": ({"PNG"}, "PNG", "png", "image/png"),
+    "image/webp": ({"WEBP"}, "WEBP", "webp", "image/webp"),
+    # Browsers and most lenders' systems cannot show HEIC: a phone's HEIC photo is kept as a JPEG.
+    "image/heic": ({"HEIF"}, "JPEG", "jpg", "image/jpeg"),
+    "image/heif": ({"HEIF"}, "JPEG", "jpg", "image/jpeg"),
+}
+PDF_TYPE = "application/pdf"
+ACCEPT_ATTRIBUTE = "image/jpeg,image/png,image/webp,image/heic,image/heif,.heic,.heif,application/pdf"
+
+# Markup and script that have no business inside a photo: their presence means the file is also a web page.
+ACTIVE_CONTENT = re.compile(rb"<\s*(?:script|html|body|iframe|svg|object|embed|!doctype)\b|<\?php", re.IGNORECASE)
+PDF_ACTIVE_NAMES = {"/JS", "/JavaScript", "/Launch", "/EmbeddedFiles", "/EmbeddedFile", "/RichMedia", "/XFA"}
+PDF_ACTIVE_TOKENS = re.compile(rb"/(?:JS|JavaScript|Launch|EmbeddedFiles?|RichMedia)(?![A-Za-z0-9])")
+
+
+@dataclass(frozen=True)
+class CheckedFile:
+    """An upload that passed every check, with the bytes to store (re-encoded for images)."""
+
+    original_name: str
+    content: bytes
+    extension: str
+    content_type: str
+    pages: int
+    thumbnail: bytes | None
+
+
+def refusal(name: str, reason: str, code: str) -> ValidationError:
+    return ValidationError(
+        _("“%(name)s”没有保存：%(reason)s") % {"name": name, "reason": reason}, code=code, params={"name": name}
+    )
+
+
+def clean_original_name(name: str) -> str:
+    """The user's file name made safe to show and to offer back: no folders, no control characters, not too long."""
+    name = unicodedata.normalize("NFC", name or "")
+    name = re.split(r"[/\\]", name)[-1]
+    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C").strip().strip(".") or _("未命名文件")
+    if len(name) > 120:
+        stem, dot, suffix = name.rpartition(".")
+        suffix = suffix[:10] if dot and stem else ""
+        name = name[: 120 - len(suffix) - 1].rstrip() + ("." + suffix if suffix else "")
+    return name
+
+
+def check_upload(upload: UploadedFile) -> CheckedFile:
+    """Decide what the file is from its bytes, enforce the limits, and return what may be stored."""
+    name = clean_original_name(upload.name)
+    if upload.size == 0:
+        raise refusal(name, _("文件是空的。请重新选择或重新拍照。"), "empty")
+    if upload.size > MAX_FILE_BYTES:
+        raise refusal(name, _("文件超过 15 MB。请压缩后或分成几份再上传。"), "too_large")
+    upload.seek(0)
+    content = upload.read(MAX_FILE_BYTES + 1)
+    if len(content) > MAX_FILE_BYTES:
+        raise refusal(name, _("文件超过 15 MB。请压缩后或分成几份再上传。"), "too_large")
+    kind = filetype.guess(content)
+    mime = kind.mime if kind else ""
+    if mime == PDF_TYPE:
+        return _check_pdf(name, content)
+    if mime in IMAGE_TYPES:
+        return _check_image(name, content, mime)
+    raise refusal(
+        name,
+        _("只能上传 PDF 或照片（JPG、PNG、WebP、HEIC）。这个文件的内容不是其中任何一种，与文件名无关。"),
+        "unsupported_type",
+    )
+
+
+def _check_image(name: str, content: bytes, mime: str) -> CheckedFile:
+    if ACTIVE_CONTENT.search(content):
+        raise refusal(name, _("图片里夹带了网页或脚本代码。请重新拍照或截图后上传。"), "active_content")
+    formats, stored_format, extension, content_type = IMAGE_TYPES[mime]
+    try:
+        with Image.open(io.BytesIO(content)) as image:
+            if image.format not in formats:
+                raise refusal(name, _("文件内容与图片格式不符，可能已损坏。"), "mismatched_type")
+            width, height = image.size
+            if width * height > MAX_PIXELS:
+                raise refusal(
+                    name,
+                    _("图片尺寸过大（%(width)s × %(height)s 像素）。请用手机的“截图”或“压缩”功能缩小后再上传。")
+                    % {"width": width, "height": height},
+                    "too_many_pixels",
+                )
+            image.load()
+            upright = ImageOps.exif_transpose(image)
+    except ValidationError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise refusal(name, _("图片尺寸过大，无法处理。"), "too_many_pixels") from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
+        raise refusal(name, _("图片无法打开，可能已损坏。请重新拍照后上传。"), "broken_image") from None
+    upright.thumbnail((MAX_EDGE, MAX_EDGE))
+    return CheckedFile(
+        original_name=name,
+        content=_encode(upright, stored_format),
+        extension=extension,
+        content_type=content_type,
+        pages=1,
+        thumbnail=_thumbnail(upright),
+    )
+
+
+def _encode(image: Image.Image, image_format: str) -> bytes:
+    """Write the pixels alone: no EXIF (so no GPS position), no text chunks, nothing appended after the image."""
+    out = io.BytesIO()
+    if image_format == "JPEG":
+        _flattened(image).save(out, "JPEG", quality=88, optimize=True)
+    elif image_format == "PNG":
+        keep = image if image.mode in ("1", "L", "LA", "P", "RGB", "RGBA") else image.convert("RGBA")
+        keep.save(out, "PNG", optimize=True)
+    else:
+        keep = image if image.mode in ("RGB", "RGBA") else image.convert("RGBA")
+        keep.save(out, "WEBP", quality=88)
+    return out.getvalue()
+
+
+def _flattened(image: Image.Image) -> Image.Image:
+    if image.mode == "RGB":
+        return image
+    if image.mode in ("RGBA", "LA", "P"):
+        rgba = image.convert("RGBA")
+        background = Image.new("RGB", rgba.size, "white")
+        background.paste(rgba, mask=rgba.getchannel("A"))
+        return background
+    return image.convert("RGB")
+
+
+def _thumbnail(image: Image.Image) -> bytes:
+    small = _flattened(image.copy())
+    small.thumbnail((THUMBNAIL_EDGE, THUMBNAIL_EDGE))
+    out = io.BytesIO()
+    small.save(out, "JPEG", quality=80)
+    return out.getvalue()
+
+
+def _check_pdf(name: str, content: bytes) -> CheckedFile:
+    try:
+        reader = PdfReader(io.BytesIO(content), strict=False)
+        if reader.is_encrypted:
+            raise refusal(
+                name,
+                _("PDF 设有密码或加密。请去掉密码后再上传（例如用“打印”→“存储为 PDF”另存一份）。"),
+                "encrypted_pdf",
+            )
+        pages = len(reader.pages)
+        has_active = PDF_ACTIVE_TOKENS.search(content) is not None or _has_active_content(reader)
+    except ValidationError:
+        raise
+    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError, OSError):
+        raise refusal(name, _("PDF 无法打开，可能已损坏。请重新导出或重新下载后上传。"), "broken_pdf") from None
+    if pages == 0:
+        raise refusal(name, _("PDF 里没有页面。"), "broken_pdf")
+    if pages > MAX_PDF_PAGES:
+        raise refusal(
+            name, _("PDF 超过 %(pages)s 页，请只上传需要的部分。") % {"pages": MAX_PDF_PAGES}, "too_many_pages"
+        )
+    if has_active:
+        raise refusal(
+            name,
+            _("PDF 里带有脚本、自动动作或嵌入的其他文件，平台不会接受。请用“打印”→“存储为 PDF”另存一份再上传。"),
+            "active_pdf",
+        )
+    return CheckedFile(
+        original_name=name, content=content, extension="pdf", content_type=PDF_TYPE, pages=pages, thumbnail=None
+    )
+
+
+def _has_active_content(reader: PdfReader) -> bool:
+    """Walk every object reachable from the trailer (compressed object streams included) for script or actions."""
+    seen: set[tuple[int, int]] = set()
+    pending: list = [reader.trailer]
+    visited = 0
+    while pending:
+        node = pending.pop()
+        if isinstance(node, IndirectObject):
+            key = (node.idnum, node.generation)
+            if key in seen:
+                continue
+            seen.add(key)
+            node = node.get_object()
+        visited += 1
+        if visited > MAX_PDF_OBJECTS:
+            raise ValueError("too many objects")
+        if isinstance(node, DictionaryObject):
+            if PDF_ACTIVE_NAMES & set(node.keys()) or node.get("/S") in ("/JavaScript", "/Launch"):
+                return True
+            pending.extend(value for key, value in node.items() if key != "/Parent")
+        elif isinstance(node, ArrayObject):
+            pending.extend(node)
+    return False
+
+
+class SizeLimitedUploadHandler(TemporaryFileUploadHandler):
+    """Streams uploads to a temporary file and stops reading one as soon as it passes the per-file limit.
+
+    The names of the files refused this way are left on the request, so the view can say which ones were too large
+    without a 15 MB+ file ever being kept.
+    """
+
+    def new_file(self, *args, **kwargs) -> None:
+        super().new_file(*args, **kwargs)
+        self.received = 0
+
+    def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes | None:
+        self.received += len(raw_data)
+        if self.received > MAX_FILE_BYTES:
+            oversized = getattr(self.request, "oversized_uploads", [])
+            oversized.append(clean_original_name(self.file_name))
+            self.request.oversized_uploads = oversized
+            raise SkipFile
+        return super().receive_data_chunk(raw_data, start)
+
+
+def oversized_refusals(request) -> list[ValidationError]:
+    return [
+        refusal(name, _("文件超过 15 MB。请压缩后或分成几份再上传。"), "too_large")
+        for name in getattr(request, "oversized_uploads", [])
+    ]
