@@ -323,6 +323,8 @@ class EvidenceFile(models.Model):
     original_name = models.CharField(_("原文件名"), max_length=255)
     content_type = models.CharField(_("文件类型"), max_length=100)
     size = models.PositiveBigIntegerField(_("大小（字节）"))
+    # Of the bytes as uploaded, before any cleaning: the same photo chosen twice is recognised.
+    upload_checksum = models.CharField(_("上传时的 SHA-256"), max_length=64)
     pages = models.PositiveIntegerField(_("页数"), default=1)
     position = models.PositiveIntegerField(_("顺序"), default=0)
     created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)

@@ -605,7 +605,28 @@ def _store(storage, checked: uploads.CheckedFile, saved: list[str]) -> dict[str,
         "content_type": checked.content_type,
         "size": len(checked.content),
         "pages": checked.pages,
+        "upload_checksum": checked.upload_checksum,
     }
+
+
+def _refuse_duplicates(evidence: Evidence, checked: list[uploads.CheckedFile], *, replacing: int | None = None) -> None:
+    """The same file twice in one item is almost always a double tap; say so instead of keeping two copies."""
+    kept = dict(evidence.files.exclude(pk=replacing).values_list("upload_checksum", "original_name"))
+    seen: set[str] = set()
+    refusals = []
+    for item in checked:
+        if item.upload_checksum in kept or item.upload_checksum in seen:
+            earlier = kept.get(item.upload_checksum) or item.original_name
+            refusals.append(
+                uploads.refusal(
+                    item.original_name,
+                    _("这份文件已经上传过了（“%(earlier)s”）。") % {"earlier": earlier},
+                    "duplicate",
+                )
+            )
+        seen.add(item.upload_checksum)
+    if refusals:
+        raise ValidationError({"files": refusals})
 
 
 def _mark_uploaded(evidence: Evidence) -> None:
@@ -634,6 +655,7 @@ def evidence_upload(*, evidence: Evidence, files: Iterable) -> list[EvidenceFile
             case = Case.objects.select_for_update().get(pk=evidence.case_id)
             _check_case_space(case, adding=sum(len(item.content) for item in checked))
             locked = Evidence.objects.select_for_update().get(pk=evidence.pk)
+            _refuse_duplicates(locked, checked)
             position = (locked.files.aggregate(top=Max("position"))["top"] or 0) + 1
             created = []
             for offset, item in enumerate(checked):
@@ -662,6 +684,7 @@ def evidence_file_replace(*, evidence_file: EvidenceFile, upload) -> EvidenceFil
             case = Case.objects.select_for_update().get(pk=evidence_file.evidence.case_id)
             locked = EvidenceFile.objects.select_for_update().select_related("evidence").get(pk=evidence_file.pk)
             _check_case_space(case, adding=len(checked.content), freeing=locked.size)
+            _refuse_duplicates(locked.evidence, [checked], replacing=locked.pk)
             old_names = _stored_names([locked])
             for name, value in _store(storage, checked, saved).items():
                 setattr(locked, name, value)

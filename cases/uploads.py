@@ -4,6 +4,7 @@ Nothing here touches storage or the database: `check_upload` turns an uploaded f
 or raises a ValidationError whose message tells the user what to do instead.
 """
 
+import hashlib
 import io
 import re
 import unicodedata
@@ -61,6 +62,7 @@ class CheckedFile:
     content_type: str
     pages: int
     thumbnail: bytes | None
+    upload_checksum: str
 
 
 def refusal(name: str, reason: str, code: str) -> ValidationError:
@@ -94,10 +96,11 @@ def check_upload(upload: UploadedFile) -> CheckedFile:
         raise refusal(name, _("文件超过 15 MB。请压缩后或分成几份再上传。"), "too_large")
     kind = filetype.guess(content)
     mime = kind.mime if kind else ""
+    checksum = hashlib.sha256(content).hexdigest()
     if mime == PDF_TYPE:
-        return _check_pdf(name, content)
+        return _check_pdf(name, content, checksum)
     if mime in IMAGE_TYPES:
-        return _check_image(name, content, mime)
+        return _check_image(name, content, mime, checksum)
     raise refusal(
         name,
         _("只能上传 PDF 或照片（JPG、PNG、WebP、HEIC）。这个文件的内容不是其中任何一种，与文件名无关。"),
@@ -105,7 +108,7 @@ def check_upload(upload: UploadedFile) -> CheckedFile:
     )
 
 
-def _check_image(name: str, content: bytes, mime: str) -> CheckedFile:
+def _check_image(name: str, content: bytes, mime: str, checksum: str) -> CheckedFile:
     if ACTIVE_CONTENT.search(content):
         raise refusal(name, _("图片里夹带了网页或脚本代码。请重新拍照或截图后上传。"), "active_content")
     formats, stored_format, extension, content_type = IMAGE_TYPES[mime]
@@ -137,6 +140,7 @@ def _check_image(name: str, content: bytes, mime: str) -> CheckedFile:
         content_type=content_type,
         pages=1,
         thumbnail=_thumbnail(upright),
+        upload_checksum=checksum,
     )
 
 
@@ -173,7 +177,7 @@ def _thumbnail(image: Image.Image) -> bytes:
     return out.getvalue()
 
 
-def _check_pdf(name: str, content: bytes) -> CheckedFile:
+def _check_pdf(name: str, content: bytes, checksum: str) -> CheckedFile:
     try:
         reader = PdfReader(io.BytesIO(content), strict=False)
         if reader.is_encrypted:
@@ -201,7 +205,13 @@ def _check_pdf(name: str, content: bytes) -> CheckedFile:
             "active_pdf",
         )
     return CheckedFile(
-        original_name=name, content=content, extension="pdf", content_type=PDF_TYPE, pages=pages, thumbnail=None
+        original_name=name,
+        content=content,
+        extension="pdf",
+        content_type=PDF_TYPE,
+        pages=pages,
+        thumbnail=None,
+        upload_checksum=checksum,
     )
 
 

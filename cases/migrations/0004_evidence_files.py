@@ -14,6 +14,7 @@ def carry_files_over(apps, schema_editor):
             original_name=item.original_name or item.file.name.rsplit("/", 1)[-1],
             content_type=item.content_type or "application/octet-stream",
             size=item.size,
+            upload_checksum="",
             position=1,
         )
 
@@ -34,6 +35,7 @@ class Migration(migrations.Migration):
                 ("original_name", models.CharField(max_length=255, verbose_name="原文件名")),
                 ("content_type", models.CharField(max_length=100, verbose_name="文件类型")),
                 ("size", models.PositiveBigIntegerField(verbose_name="大小（字节）")),
+                ("upload_checksum", models.CharField(max_length=64, verbose_name="上传时的 SHA-256")),
                 ("pages", models.PositiveIntegerField(default=1, verbose_name="页数")),
                 ("position", models.PositiveIntegerField(default=0, verbose_name="顺序")),
                 ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="上传时间")),
