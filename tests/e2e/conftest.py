@@ -44,14 +44,24 @@ def launch_browser(playwright_instance):
         browser.close()
 
 
-@pytest.fixture
-def screenshot_dir() -> Path:
-    """test-output/e2e-wizard (or $TEST_OUTPUT_DIR/e2e-wizard), emptied of the previous run's pictures."""
+def fresh_screenshot_dir(name: str) -> Path:
+    """test-output/<name> (or $TEST_OUTPUT_DIR/<name>), emptied of the previous run's pictures."""
     base = Path(os.environ.get("TEST_OUTPUT_DIR", "test-output"))
     if not base.is_absolute():
         base = PROJECT_ROOT / base
-    directory = base / "e2e-wizard"
+    directory = base / name
     directory.mkdir(parents=True, exist_ok=True)
     for old in directory.glob("*.png"):
         old.unlink()
     return directory
+
+
+# Emptied once a run, so that every test of the run leaves its pictures.
+@pytest.fixture(scope="session")
+def screenshot_dir() -> Path:
+    return fresh_screenshot_dir("e2e-wizard")
+
+
+@pytest.fixture(scope="session")
+def evidence_screenshot_dir() -> Path:
+    return fresh_screenshot_dir("e2e-evidence")
