@@ -74,3 +74,21 @@ def test_keyless_commands_do_not_open_the_server():
     result = manage("migrate", "--plan", env=env)
     assert result.returncode != 0
     assert "SECRET_KEY is not set" in result.stderr
+
+
+def test_s3_storage_is_private_when_a_bucket_is_configured():
+    """With a bucket set, evidence goes to S3-compatible storage: private objects, signed URLs, no overwrites."""
+    env = {
+        **PRODUCTION_ENV,
+        "AWS_STORAGE_BUCKET_NAME": "huabei-evidence",
+        "AWS_S3_ENDPOINT_URL": "https://s3.example.invalid",
+        "AWS_ACCESS_KEY_ID": "test-access-key",
+        "AWS_SECRET_ACCESS_KEY": "test-secret-key",
+    }
+    script = (
+        "from django.core.files.storage import storages; s = storages['default']; "
+        "print(type(s).__name__, s.bucket_name, s.default_acl, s.querystring_auth, s.file_overwrite)"
+    )
+    result = manage("shell", "-c", script, env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.split()[-5:] == ["S3Storage", "huabei-evidence", "private", "True", "False"]
