@@ -342,8 +342,11 @@ class EvidenceFile(models.Model):
         return self.file.name.rsplit(".", 1)[-1] if "." in self.file.name else ""
 
     @property
-    def is_image(self) -> bool:
-        return self.content_type.startswith("image/")
+    def download_name(self) -> str:
+        """The user's name with the extension of what is stored (a HEIC photo comes back as a JPEG)."""
+        stem, dot, suffix = self.original_name.rpartition(".")
+        base = stem if dot and stem else self.original_name
+        return f"{base}.{self.extension}" if self.extension else base
 
 
 class ContactChannel(models.TextChoices):

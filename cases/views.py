@@ -387,7 +387,8 @@ def _evidence_page(request, case: Case, evidence: Evidence, **forms):
         "item": evidence,
         "files": selectors.evidence_files(evidence),
         "upload_form": forms.get("upload_form") or EvidenceUploadForm(),
-        "status_form": forms.get("status_form") or EvidenceStatusForm(current=evidence.status),
+        "status_form": forms.get("status_form")
+        or EvidenceStatusForm(current=evidence.status, initial={"note": evidence.note}),
         "return_to": request.POST.get("return") or request.GET.get("return") or "",
     }
     return render(request, "cases/evidence/detail.html", context)
@@ -478,7 +479,7 @@ def evidence_file_download(request, code, evidence_code, file_code):
     case = _case_for(request, code)
     stored = _evidence_file_for(_evidence_for(case, evidence_code), file_code)
     return _private_file_response(
-        stored.file.open("rb"), filename=stored.original_name, content_type=stored.content_type, as_attachment=True
+        stored.file.open("rb"), filename=stored.download_name, content_type=stored.content_type, as_attachment=True
     )
 
 
