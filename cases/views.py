@@ -1,6 +1,7 @@
 """Case pages and the wizard: find the case through its owner, call a form and a service, render or redirect."""
 
 import tempfile
+from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -17,6 +18,18 @@ from django_htmx.http import HttpResponseClientRedirect
 from . import bundle, plans, selectors, services, uploads, wizard
 from .forms import DebtForm, EvidenceReplaceForm, EvidenceStatusForm, EvidenceUploadForm, PlanForm, SituationForm
 from .models import Case, CaseGoal, Debt, DocumentKind, DocumentStatus, Evidence, EvidenceFile, GeneratedDocument
+
+
+def file_login_required(view):
+    """Files answer 404 to anyone not logged in, as to anyone else not the owner: a file URL reveals nothing."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return wrapped
 
 
 def _case_for(request, code) -> Case:
@@ -346,7 +359,7 @@ def _documents_context(case: Case) -> dict:
     }
 
 
-@login_required
+@file_login_required
 def document_download(request, code, document_code):
     case = _case_for(request, code)
     document = get_object_or_404(GeneratedDocument, case=case, code=document_code, status=DocumentStatus.READY)
@@ -474,7 +487,7 @@ def _private_file_response(source, *, filename: str, content_type: str, as_attac
     return response
 
 
-@login_required
+@file_login_required
 def evidence_file_download(request, code, evidence_code, file_code):
     case = _case_for(request, code)
     stored = _evidence_file_for(_evidence_for(case, evidence_code), file_code)
@@ -483,7 +496,7 @@ def evidence_file_download(request, code, evidence_code, file_code):
     )
 
 
-@login_required
+@file_login_required
 def evidence_file_thumbnail(request, code, evidence_code, file_code):
     case = _case_for(request, code)
     stored = _evidence_file_for(_evidence_for(case, evidence_code), file_code)
@@ -538,7 +551,7 @@ def evidence_file_delete(request, code, evidence_code, file_code):
     return render(request, "cases/evidence/file_delete.html", {"case": case, "item": evidence, "stored": stored})
 
 
-@login_required
+@file_login_required
 def case_bundle(request, code):
     """Everything to send to the lender in one ZIP; built in a temporary file, since a case may hold 100 MB."""
     case = _case_for(request, code)

@@ -1,6 +1,7 @@
 """The shell every page shares: vendored assets, language switch, security headers, phone-sized layout."""
 
 import re
+import uuid
 
 import pytest
 from django.urls import reverse
@@ -59,3 +60,14 @@ def test_privacy_page(client):
     response = client.get(reverse("privacy"))
     assert response.status_code == 200
     assert "个人信息保护法" in response.content.decode()
+
+
+def test_not_found_page_speaks_the_users_language_and_offers_the_way_back(owner_client, anonymous_client):
+    response = owner_client.get(f"/cases/{uuid.uuid4()}/")
+    assert response.status_code == 404
+    assert "找不到这个页面" in response.content.decode()
+    assert "回到我的案件" in response.content.decode()
+    file_url = f"/cases/{uuid.uuid4()}/evidence/{uuid.uuid4()}/files/{uuid.uuid4()}/"
+    response = anonymous_client.get(file_url)
+    assert response.status_code == 404  # a file URL answers nothing to a visitor, not even "log in"-redirects
+    assert f'href="/accounts/login/?next={file_url}' in response.content.decode().replace("%2F", "/")
