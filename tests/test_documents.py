@@ -228,7 +228,10 @@ def test_outsiders_get_404(outsider_client, anonymous_client, case, media, monke
     ]
     for url in urls:
         assert outsider_client.get(url, HTTP_HX_REQUEST="true").status_code == 404, url
+    # Pages send a visitor to log in; the file itself answers 404, as to anyone else.
+    for url in urls[:2]:
         assert anonymous_client.get(url).status_code == 302, url
+    assert anonymous_client.get(urls[2]).status_code == 404
     generate = reverse("cases:document_generate", args=[case.code, "proposal"])
     assert outsider_client.post(generate).status_code == 404
     assert GeneratedDocument.objects.filter(case=case).count() == 1
