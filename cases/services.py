@@ -563,13 +563,21 @@ def _check_case_space(case: Case, *, adding: int, freeing: int = 0) -> None:
         raise ValidationError(
             {
                 "files": _(
-                    "一个案件的材料合计不能超过 100 MB（已用 %(used)s MB，这次要加 %(adding)s MB）。"
+                    "一个案件的材料合计不能超过 %(limit)s MB（已用 %(used)s MB，这次要加 %(adding)s MB）。"
                     "请删掉不需要的文件，或把照片压缩后再上传。"
                 )
-                % {"used": f"{used / 1048576:.1f}", "adding": f"{adding / 1048576:.1f}"}
+                % {
+                    "limit": uploads.MAX_CASE_BYTES // 1048576,
+                    "used": f"{used / 1048576:.1f}",
+                    "adding": f"{adding / 1048576:.1f}",
+                }
             },
             code="case_full",
         )
+
+
+def _none_saved() -> ValidationError:
+    return ValidationError(_("这次选择的文件都没有保存，请去掉上面的文件后重新上传。"), code="none_saved")
 
 
 def _check_uploads(files: list) -> list[uploads.CheckedFile]:
@@ -582,9 +590,7 @@ def _check_uploads(files: list) -> list[uploads.CheckedFile]:
             refusals.append(error)
     if refusals:
         if len(files) > 1:
-            refusals.append(
-                ValidationError(_("这次选择的文件都没有保存，请去掉上面的文件后重新上传。"), code="none_saved")
-            )
+            refusals.append(_none_saved())
         raise ValidationError({"files": refusals})
     return checked
 
@@ -626,6 +632,8 @@ def _refuse_duplicates(evidence: Evidence, checked: list[uploads.CheckedFile], *
             )
         seen.add(item.upload_checksum)
     if refusals:
+        if len(checked) > 1:
+            refusals.append(_none_saved())
         raise ValidationError({"files": refusals})
 
 

@@ -49,6 +49,8 @@ ACCEPT_ATTRIBUTE = "image/jpeg,image/png,image/webp,image/heic,image/heif,.heic,
 # Markup and script that have no business inside a photo: their presence means the file is also a web page.
 ACTIVE_CONTENT = re.compile(rb"<\s*(?:script|html|body|iframe|svg|object|embed|!doctype)\b|<\?php", re.IGNORECASE)
 PDF_ACTIVE_NAMES = {"/JS", "/JavaScript", "/Launch", "/EmbeddedFiles", "/EmbeddedFile", "/RichMedia", "/XFA"}
+# Actions that run code, start programs, or send the reader's data somewhere (a plain link to a web page is fine).
+PDF_ACTIVE_ACTIONS = {"/JavaScript", "/Launch", "/SubmitForm", "/ImportData", "/Rendition"}
 PDF_ACTIVE_TOKENS = re.compile(rb"/(?:JS|JavaScript|Launch|EmbeddedFiles?|RichMedia)(?![A-Za-z0-9])")
 
 
@@ -66,9 +68,8 @@ class CheckedFile:
 
 
 def refusal(name: str, reason: str, code: str) -> ValidationError:
-    return ValidationError(
-        _("“%(name)s”没有保存：%(reason)s") % {"name": name, "reason": reason}, code=code, params={"name": name}
-    )
+    # Formatted once, by Django from the params: formatted here as well, a "%" in the file name would crash the page.
+    return ValidationError(_("“%(name)s”没有保存：%(reason)s"), code=code, params={"name": name, "reason": reason})
 
 
 def clean_original_name(name: str) -> str:
@@ -125,7 +126,7 @@ def _check_image(name: str, content: bytes, mime: str, checksum: str) -> Checked
                     "too_many_pixels",
                 )
             image.load()
-            upright = ImageOps.exif_transpose(image)
+            upright = _eight_bit(ImageOps.exif_transpose(image))
     except ValidationError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
@@ -142,6 +143,17 @@ def _check_image(name: str, content: bytes, mime: str, checksum: str) -> Checked
         thumbnail=_thumbnail(upright),
         upload_checksum=checksum,
     )
+
+
+def _eight_bit(image: Image.Image) -> Image.Image:
+    """Scanner apps save 16-bit and float greys; converted naively they clip to white and the page is lost."""
+    if image.mode in ("I;16", "I;16B", "I;16L", "I;16N"):
+        return image.convert("I").point(lambda value: value * (1 / 256)).convert("L")
+    if image.mode in ("I", "F"):
+        low, high = image.getextrema()
+        scale = 255 / (high - low) if high > low else 0
+        return image.point(lambda value: (value - low) * scale).convert("L")
+    return image
 
 
 def _encode(image: Image.Image, image_format: str) -> bytes:
@@ -232,7 +244,7 @@ def _has_active_content(reader: PdfReader) -> bool:
         if visited > MAX_PDF_OBJECTS:
             raise ValueError("too many objects")
         if isinstance(node, DictionaryObject):
-            if PDF_ACTIVE_NAMES & set(node.keys()) or node.get("/S") in ("/JavaScript", "/Launch"):
+            if PDF_ACTIVE_NAMES & set(node.keys()) or node.get("/S") in PDF_ACTIVE_ACTIONS:
                 return True
             pending.extend(value for key, value in node.items() if key != "/Parent")
         elif isinstance(node, ArrayObject):

@@ -513,7 +513,7 @@ def evidence_file_replace(request, code, evidence_code, file_code):
     case = _case_for(request, code)
     evidence = _evidence_for(case, evidence_code)
     stored = _evidence_file_for(evidence, file_code)
-    form = EvidenceReplaceForm(request.POST or None, request.FILES or None)
+    form = EvidenceReplaceForm(request.POST, request.FILES) if request.method == "POST" else EvidenceReplaceForm()
     if request.method == "POST":
         refused = uploads.oversized_refusals(request)
         if refused:

@@ -1,10 +1,18 @@
 """Real files made in the tests, good and bad, for the upload checks: nothing is read from disk or mocked."""
 
+import functools
 import io
+import random
+import struct
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
 
+import pillow_heif
 from PIL import Image
 from pypdf import PdfWriter
-from pypdf.generic import NameObject
+from pypdf.actions import JavaScript
+from pypdf.generic import DictionaryObject, NameObject, StreamObject
 
 # EXIF tag numbers: GPS IFD pointer, and inside it latitude/longitude with their hemispheres.
 GPS_IFD = 0x8825
@@ -17,7 +25,7 @@ def image_bytes(image_format: str = "JPEG", size=(64, 48), color="seagreen", **s
     return out.getvalue()
 
 
-def jpeg_with_gps(size=(64, 48), orientation: int | None = None) -> bytes:
+def jpeg_with_gps(size=(64, 48), orientation: int | None = None, color="seagreen") -> bytes:
     """A phone photo: EXIF with the place it was taken (31.23 N, 121.47 E) and optionally a rotation."""
     exif = Image.Exif()
     exif[0x010F] = "PhoneMaker"
@@ -26,7 +34,14 @@ def jpeg_with_gps(size=(64, 48), orientation: int | None = None) -> bytes:
     gps = exif.get_ifd(GPS_IFD)
     gps[1], gps[2] = "N", (31.0, 13.0, 48.0)
     gps[3], gps[4] = "E", (121.0, 28.0, 12.0)
-    return image_bytes("JPEG", size=size, exif=exif.tobytes())
+    return image_bytes("JPEG", size=size, color=color, exif=exif.tobytes())
+
+
+def heic_photo(size=(64, 48), color="seagreen") -> bytes:
+    """A phone's HEIC photo, written by libheif's HEVC encoder (x265)."""
+    out = io.BytesIO()
+    pillow_heif.from_pillow(Image.new("RGB", size, color)).save(out, quality=50)
+    return out.getvalue()
 
 
 def tiny_pdf(pages: int = 1) -> bytes:
@@ -48,23 +63,75 @@ def encrypted_pdf() -> bytes:
 
 
 def pdf_with_javascript() -> bytes:
+    """Document-level JavaScript (the catalogue's /Names /JavaScript tree), run by a reader when the file opens."""
     writer = PdfWriter()
     writer.add_blank_page(width=595, height=842)
-    writer.add_js("app.alert('hello');")
+    writer.add_open_action(JavaScript("app.alert('hello');"))
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
 
 
-def pdf_with_compressed_javascript() -> bytes:
-    """The script hidden in a compressed object stream, where a plain byte search cannot see it."""
+def pdf_with_open_action_javascript() -> bytes:
+    """The catalogue's /OpenAction is a JavaScript action whose script sits in a compressed stream."""
     writer = PdfWriter()
     writer.add_blank_page(width=595, height=842)
-    writer.add_js("app.alert('hidden');")
-    writer._root_object[NameObject("/OpenAction")] = writer._root_object["/Names"]["/JavaScript"]
+    script = StreamObject()
+    script.set_data(b"app.launchURL('https://evil.invalid/');")
+    script = script.flate_encode()
+    action = DictionaryObject({NameObject("/Type"): NameObject("/Action"), NameObject("/S"): NameObject("/JavaScript")})
+    action[NameObject("/JS")] = writer._add_object(script)
+    writer.root_object[NameObject("/OpenAction")] = writer._add_object(action)
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
+
+
+def pdf_with_compressed_javascript(*, escaped_names: bool = False) -> bytes:
+    """A PDF 1.5 whose catalogue and JavaScript /OpenAction live inside a compressed object stream (with a
+    cross-reference stream), where a plain byte search cannot see them. With `escaped_names` the action is also
+    spelled with #-escapes (/Java#53cript, /J#53), which a reader decodes to the same names."""
+    s_name, js_key = (b"/Java#53cript", b"/J#53") if escaped_names else (b"/JavaScript", b"/JS")
+    packed = [
+        b"<< /Type /Catalog /Pages 2 0 R /OpenAction 4 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>",
+        b"<< /Type /Action /S " + s_name + b" " + js_key + b" (app.alert\\('hidden'\\);) >>",
+    ]
+    header, body = [], b""
+    for number, source in enumerate(packed, start=1):
+        header.append(b"%d %d" % (number, len(body)))
+        body += source + b"\n"
+    header_bytes = b" ".join(header) + b"\n"
+    stream = zlib.compress(header_bytes + body)
+    out = bytearray(b"%PDF-1.5\n%\xe2\xe3\xcf\xd3\n")
+    object_stream_at = len(out)
+    out += b"5 0 obj\n<< /Type /ObjStm /N %d /First %d /Filter /FlateDecode /Length %d >>\nstream\n" % (
+        len(packed),
+        len(header_bytes),
+        len(stream),
+    )
+    out += stream + b"\nendstream\nendobj\n"
+    xref_at = len(out)
+    rows = [struct.pack(">BIH", 0, 0, 65535)]
+    rows += [struct.pack(">BIH", 2, 5, index) for index in range(len(packed))]
+    rows += [struct.pack(">BIH", 1, object_stream_at, 0), struct.pack(">BIH", 1, xref_at, 0)]
+    table = zlib.compress(b"".join(rows))
+    out += b"6 0 obj\n<< /Type /XRef /Size 7 /W [1 4 2] /Root 1 0 R /Filter /FlateDecode /Length %d >>\nstream\n" % (
+        len(table)
+    )
+    out += table + b"\nendstream\nendobj\nstartxref\n%d\n%%%%EOF\n" % xref_at
+    return bytes(out)
+
+
+def truncated_pdf() -> bytes:
+    """A PDF header and then noise: what a download cut off in the first kilobytes looks like."""
+    return b"%PDF-1.4\n" + random.Random(1).randbytes(4000)
+
+
+def truncated_jpeg() -> bytes:
+    """A JPEG's first bytes (so it is taken for a JPEG) followed by noise."""
+    return image_bytes("JPEG")[:24] + random.Random(2).randbytes(4000)
 
 
 def png_polyglot() -> bytes:
@@ -87,8 +154,11 @@ def elf_executable() -> bytes:
     return b"\x7fELF\x02\x01\x01\x00" + bytes(8) + b"\x02\x00\x3e\x00\x01\x00\x00\x00" + bytes(200)
 
 
+@functools.cache
 def image_bomb() -> bytes:
-    """A 20000 x 20000 PNG: a few hundred KB on disk, 1.2 GB of pixels once decoded."""
+    """A 20000 x 20000 PNG: about 50 KB on disk, 400 million pixels once decoded (1.2 GB as RGB).
+
+    Cached: encoding it takes most of a second, and several tests send the same bytes."""
     out = io.BytesIO()
     Image.new("1", (20000, 20000), 0).save(out, "PNG")
     return out.getvalue()
@@ -97,3 +167,43 @@ def image_bomb() -> bytes:
 def sixteen_megabytes() -> bytes:
     """A PDF-looking file just past the 15 MB limit."""
     return b"%PDF-1.7\n" + bytes(16 * 1024 * 1024)
+
+
+def png_as_jpeg_name() -> bytes:
+    """A PNG screenshot that the phone saved as `photo.jpg`."""
+    return image_bytes("PNG")
+
+
+def jpeg_with_zip_appended() -> bytes:
+    """A photo with an archive glued to its end: harmless to an image viewer, but not something to keep."""
+    return image_bytes("JPEG") + b"PK\x03\x04" + bytes(26) + b"secret.txt" + b"hidden payload"
+
+
+@dataclass(frozen=True)
+class Refused:
+    """A bad file, the name it is uploaded under, and what the upload check says about it."""
+
+    name: str
+    build: Callable[[], bytes]
+    code: str
+    reason: str  # the start of the Chinese reason the user reads after “name”没有保存：
+
+    def __str__(self) -> str:
+        return self.code + ":" + self.name
+
+
+REFUSED = [
+    Refused("setup.jpg", elf_executable, "unsupported_type", "只能上传 PDF 或照片"),
+    Refused("screenshot.png", png_polyglot, "active_content", "图片里夹带了网页或脚本代码"),
+    Refused("drawing.svg", svg_with_script, "unsupported_type", "只能上传 PDF 或照片"),
+    Refused("page.html", html_page, "unsupported_type", "只能上传 PDF 或照片"),
+    Refused("bank-statement.pdf", sixteen_megabytes, "too_large", "文件超过 15 MB"),
+    Refused("bomb.png", image_bomb, "too_many_pixels", "图片尺寸过大"),
+    Refused("locked.pdf", encrypted_pdf, "encrypted_pdf", "PDF 设有密码或加密"),
+    Refused("script.pdf", pdf_with_javascript, "active_pdf", "PDF 里带有脚本"),
+    Refused("open-action.pdf", pdf_with_open_action_javascript, "active_pdf", "PDF 里带有脚本"),
+    Refused("object-stream.pdf", pdf_with_compressed_javascript, "active_pdf", "PDF 里带有脚本"),
+    Refused("empty.jpg", bytes, "empty", "文件是空的"),
+    Refused("cut-off.pdf", truncated_pdf, "broken_pdf", "PDF 无法打开"),
+    Refused("cut-off.jpg", truncated_jpeg, "broken_image", "图片无法打开"),
+]

@@ -1,0 +1,286 @@
+"""The upload check in cases/uploads.py, without a database: what each real file is stored as, what is refused, why."""
+
+import hashlib
+import io
+import re
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import RequestFactory
+from django.utils import translation
+from PIL import Image
+from pypdf import PdfReader, PdfWriter
+
+from cases import uploads
+
+from . import files
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def check(name: str, content: bytes) -> uploads.CheckedFile:
+    return uploads.check_upload(SimpleUploadedFile(name, content))
+
+
+def refused(name: str, content: bytes) -> ValidationError:
+    with translation.override("zh-hans"), pytest.raises(ValidationError) as excinfo:
+        check(name, content)
+    return excinfo.value
+
+
+def opened(content: bytes) -> Image.Image:
+    image = Image.open(io.BytesIO(content))
+    image.load()
+    return image
+
+
+# --- accepted files ---------------------------------------------------------------------------------------------
+
+
+def test_jpeg_is_accepted_and_re_encoded_as_jpeg():
+    original = files.image_bytes("JPEG", size=(64, 48))
+    checked = check("身份证正面.jpg", original)
+    assert (checked.extension, checked.content_type, checked.pages) == ("jpg", "image/jpeg", 1)
+    assert checked.original_name == "身份证正面.jpg"
+    assert checked.content != original  # re-encoded, not copied
+    image = opened(checked.content)
+    assert (image.format, image.size) == ("JPEG", (64, 48))
+
+
+@pytest.mark.parametrize(("image_format", "name", "extension", "content_type"), [
+    ("PNG", "截图.png", "png", "image/png"),
+    ("WEBP", "聊天记录.webp", "webp", "image/webp"),
+])  # fmt: skip
+def test_png_and_webp_keep_their_format(image_format, name, extension, content_type):
+    checked = check(name, files.image_bytes(image_format, size=(30, 20)))
+    assert (checked.extension, checked.content_type) == (extension, content_type)
+    assert opened(checked.content).format == image_format
+    assert opened(checked.content).size == (30, 20)
+
+
+def test_the_content_decides_the_type_not_the_name():
+    checked = check("photo.jpg", files.png_as_jpeg_name())
+    assert (checked.extension, checked.content_type) == ("png", "image/png")
+    assert opened(checked.content).format == "PNG"
+    assert checked.original_name == "photo.jpg"
+
+
+@pytest.fixture(scope="module")
+def heic() -> bytes:
+    try:
+        return files.heic_photo(size=(64, 48))
+    except (OSError, RuntimeError, ValueError) as error:  # libheif built without an HEVC encoder
+        pytest.skip(f"this libheif cannot encode HEIC, so no HEIC test file can be made: {error}")
+
+
+def test_heic_photo_is_stored_as_jpeg(heic):
+    assert heic[4:12] == b"ftypheic"
+    checked = check("IMG_0001.HEIC", heic)
+    assert (checked.extension, checked.content_type, checked.pages) == ("jpg", "image/jpeg", 1)
+    image = opened(checked.content)
+    assert (image.format, image.size) == ("JPEG", (64, 48))
+    assert opened(checked.thumbnail).format == "JPEG"
+
+
+def test_pdf_is_kept_as_it_is_with_its_pages_counted():
+    original = files.tiny_pdf(pages=3)
+    checked = check("银行流水.pdf", original)
+    assert (checked.extension, checked.content_type, checked.pages) == ("pdf", "application/pdf", 3)
+    assert checked.content == original
+    assert checked.thumbnail is None
+
+
+def test_gps_position_is_removed_from_the_stored_photo():
+    original = files.jpeg_with_gps()
+    assert opened(original).getexif().get_ifd(files.GPS_IFD)  # the test photo does carry a position
+    checked = check("门口.jpg", original)
+    exif = opened(checked.content).getexif()
+    assert not exif.get_ifd(files.GPS_IFD)
+    assert b"PhoneMaker" not in checked.content
+    assert not opened(checked.thumbnail).getexif().get_ifd(files.GPS_IFD)
+
+
+def test_exif_orientation_is_applied_to_the_pixels_and_dropped():
+    checked = check("竖拍.jpg", files.jpeg_with_gps(size=(64, 48), orientation=6))
+    image = opened(checked.content)
+    assert image.size == (48, 64)
+    # The tag is gone too, or a viewer would turn the already upright photo a second time.
+    assert files.ORIENTATION not in image.getexif()
+    assert opened(checked.thumbnail).size == (48, 64)
+
+
+def test_long_edge_is_capped_at_max_edge():
+    checked = check("长截图.jpg", files.image_bytes("JPEG", size=(uploads.MAX_EDGE * 2, 1000)))
+    assert opened(checked.content).size == (uploads.MAX_EDGE, 500)
+
+
+def test_thumbnail_is_a_small_jpeg_even_for_a_transparent_png():
+    out = io.BytesIO()
+    Image.new("RGBA", (1000, 500), (255, 0, 0, 0)).save(out, "PNG")
+    checked = check("透明.png", out.getvalue())
+    thumbnail = opened(checked.thumbnail)
+    assert thumbnail.format == "JPEG" and thumbnail.mode == "RGB"
+    assert max(thumbnail.size) <= uploads.THUMBNAIL_EDGE
+    assert thumbnail.size == (uploads.THUMBNAIL_EDGE, uploads.THUMBNAIL_EDGE // 2)
+    assert thumbnail.getpixel((10, 10)) == pytest.approx((255, 255, 255), abs=3)  # flattened on white, not black
+
+
+def test_16_bit_grayscale_scan_keeps_its_grey():
+    """Scanner apps save 16-bit grey PNGs (Pillow mode I;16): 20000 of 65535 is a mid-dark grey, about 78 of 255."""
+    out = io.BytesIO()
+    Image.new("I;16", (40, 30), 20000).save(out, "PNG")
+    checked = check("扫描件.png", out.getvalue())
+    stored = opened(checked.content).convert("L").getpixel((5, 5))
+    thumbnail = opened(checked.thumbnail).convert("L").getpixel((5, 5))
+    assert stored == pytest.approx(78, abs=3), "the scan was stored blank"
+    assert thumbnail == pytest.approx(78, abs=3), "the thumbnail is blank"
+
+
+def test_checksum_is_of_the_bytes_as_uploaded():
+    original = files.jpeg_with_gps()
+    assert check("门口.jpg", original).upload_checksum == hashlib.sha256(original).hexdigest()
+
+
+def test_data_appended_after_a_photo_is_not_stored():
+    original = files.jpeg_with_zip_appended()
+    checked = check("收据.jpg", original)
+    assert b"PK\x03\x04" not in checked.content and b"hidden payload" not in checked.content
+    assert checked.content.endswith(b"\xff\xd9")  # ends where the JPEG ends
+
+
+# --- refused files ----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("bad", files.REFUSED, ids=str)
+def test_bad_file_is_refused_with_its_code_and_a_message_naming_it(bad):
+    error = refused(bad.name, bad.build())
+    assert error.code == bad.code
+    [message] = error.messages
+    assert message.startswith(f"“{bad.name}”没有保存：{bad.reason}")
+    assert CJK.search(message)
+
+
+def test_script_in_a_compressed_object_stream_is_found_by_walking_the_objects():
+    content = files.pdf_with_compressed_javascript()
+    assert uploads.PDF_ACTIVE_TOKENS.search(content) is None  # a plain byte search sees nothing
+    assert len(PdfReader(io.BytesIO(content)).pages) == 1  # and the file is a PDF a reader opens
+    assert refused("hidden.pdf", content).code == "active_pdf"
+
+
+def test_script_spelled_with_escaped_names_is_found():
+    content = files.pdf_with_compressed_javascript(escaped_names=True)
+    assert refused("escaped.pdf", content).code == "active_pdf"
+
+
+def test_photo_over_the_pixel_limit_is_refused_with_its_size():
+    out = io.BytesIO()
+    Image.new("1", (8000, 8000)).save(out, "PNG")  # 64 megapixels: past MAX_PIXELS, below Pillow's own bomb check
+    error = refused("全景.png", out.getvalue())
+    assert error.code == "too_many_pixels"
+    assert "8000 × 8000" in error.messages[0]
+
+
+def test_pdf_over_the_page_limit_is_refused(monkeypatch):
+    monkeypatch.setattr(uploads, "MAX_PDF_PAGES", 2)
+    error = refused("三页.pdf", files.tiny_pdf(pages=3))
+    assert error.code == "too_many_pages"
+    assert "PDF 超过 2 页" in error.messages[0]
+
+
+def test_pdf_without_pages_is_refused():
+    out = io.BytesIO()
+    PdfWriter().write(out)
+    assert refused("空白.pdf", out.getvalue()).code == "broken_pdf"
+
+
+def test_file_larger_than_its_declared_size_is_still_cut_at_the_limit():
+    upload = SimpleUploadedFile("big.pdf", files.sixteen_megabytes())
+    upload.size = 1000  # a handler that reported the wrong size must not let the bytes through
+    with pytest.raises(ValidationError) as excinfo:
+        uploads.check_upload(upload)
+    assert excinfo.value.code == "too_large"
+
+
+def test_refusal_names_the_cleaned_file_name():
+    error = refused("../../tmp/setup.jpg", files.elf_executable())
+    assert error.messages[0].startswith("“setup.jpg”没有保存：")
+
+
+@pytest.mark.parametrize("name", ["收入证明100%.jpg", "a%d.jpg", "%(name)s.jpg"])
+def test_file_name_with_a_percent_sign_is_shown_as_it_is(name):
+    """The name is already in the message: formatting it a second time crashes (or rewrites the name)."""
+    error = refused(name, files.elf_executable())
+    assert error.messages[0].startswith(f"“{name}”没有保存：只能上传 PDF 或照片")
+
+
+def test_refusal_message_is_the_chinese_source_text():
+    error = refused("setup.jpg", files.elf_executable())
+    assert error.messages == [
+        "“setup.jpg”没有保存：只能上传 PDF 或照片（JPG、PNG、WebP、HEIC）。"
+        "这个文件的内容不是其中任何一种，与文件名无关。"
+    ]
+
+
+# --- file names ---------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("name", "cleaned"), [
+    ("../../etc/passwd.jpg", "passwd.jpg"),
+    ("..\\..\\x.png", "x.png"),
+    ("C:\\Users\\张三\\Desktop\\身份证.jpg", "身份证.jpg"),
+    ("bad\x00na\x1bme\x7f.jpg", "badname.jpg"),
+    ("invoice\u202egpj.exe", "invoicegpj.exe"),  # the right-to-left override that disguises an extension
+    ("  ..hidden.pdf.. ", "hidden.pdf"),
+    ("", "未命名文件"),
+    ("...", "未命名文件"),
+    ("../", "未命名文件"),
+    ("cafe\u0301.jpg", "caf\u00e9.jpg"),  # NFC: one code point for é, as the user typed it
+])  # fmt: skip
+def test_clean_original_name(name, cleaned):
+    with translation.override("zh-hans"):
+        assert uploads.clean_original_name(name) == cleaned
+
+
+@pytest.mark.parametrize("stem", ["长" * 300, "a" * 300, "医院 发票 " * 40])
+def test_long_name_is_cut_to_120_characters_keeping_the_extension(stem):
+    cleaned = uploads.clean_original_name(stem + ".jpeg")
+    assert len(cleaned) <= 120
+    assert cleaned.endswith(".jpeg")
+    assert cleaned[:50] == (stem + ".jpeg")[:50]
+
+
+def test_long_name_without_extension_is_cut_to_120_characters():
+    assert uploads.clean_original_name("x" * 300) == "x" * 119
+
+
+# --- the upload handler -------------------------------------------------------------------------------------------
+
+
+def test_upload_handler_skips_a_file_past_15_mb_and_remembers_its_name(settings, tmp_path):
+    settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path)
+    small = SimpleUploadedFile("small.pdf", files.tiny_pdf())
+    big = SimpleUploadedFile("big.pdf", files.sixteen_megabytes())
+    request = RequestFactory().post("/upload/", {"files": [small, big]})
+    kept = request.FILES.getlist("files")
+    assert [item.name for item in kept] == ["small.pdf"]
+    assert request.oversized_uploads == ["big.pdf"]
+    # The 16 MB file was dropped part-way: the only temporary file left is the small one's.
+    assert [path.stat().st_size for path in tmp_path.iterdir()] == [len(files.tiny_pdf())]
+    for item in kept:
+        item.close()
+    assert list(tmp_path.iterdir()) == []
+    with translation.override("zh-hans"):
+        [error] = uploads.oversized_refusals(request)
+    assert error.code == "too_large"
+    assert error.messages == ["“big.pdf”没有保存：文件超过 15 MB。请压缩后或分成几份再上传。"]
+
+
+def test_upload_handler_lets_a_file_of_exactly_15_mb_through(settings, tmp_path):
+    settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path)
+    exact = SimpleUploadedFile("exact.pdf", bytes(uploads.MAX_FILE_BYTES))
+    request = RequestFactory().post("/upload/", {"files": [exact]})
+    [kept] = request.FILES.getlist("files")
+    assert kept.size == uploads.MAX_FILE_BYTES
+    assert not hasattr(request, "oversized_uploads")
+    kept.close()

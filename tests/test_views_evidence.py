@@ -1,0 +1,803 @@
+"""The evidence pages of cases/views.py: real multipart uploads into a temporary MEDIA_ROOT, downloads, the ZIP
+bundle, status tracking, and a 404 for anyone but the owner on every evidence URL."""
+
+import io
+import re
+import zipfile
+import zlib
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from django.utils import timezone
+from PIL import Image
+
+from cases import services, uploads
+from cases.models import (
+    Case,
+    DocumentKind,
+    DocumentStatus,
+    Evidence,
+    EvidenceFile,
+    EvidenceKind,
+    EvidenceStatus,
+    GeneratedDocument,
+    HardshipReason,
+)
+
+from . import files
+
+pytestmark = pytest.mark.django_db
+
+TODAY = timezone.localdate()
+STORED_NAME = re.compile(r"^evidence/[0-9a-f]{32}\.(?:jpg|png|webp|pdf)$")
+THUMBNAIL_NAME = re.compile(r"^evidence/thumbnails/[0-9a-f]{32}\.jpg$")
+HTMX = {"HX-Request": "true"}
+
+
+# --- helpers ----------------------------------------------------------------------------------------------------
+
+
+def photo(name: str = "身份证正面.jpg", **build) -> SimpleUploadedFile:
+    """A phone photo with its GPS position; its colour follows the name, so two photos are two different files."""
+    shade = zlib.crc32(name.encode())
+    color = (shade & 0xFF, (shade >> 8) & 0xFF, (shade >> 16) & 0xFF)
+    return SimpleUploadedFile(name, files.jpeg_with_gps(color=color, **build), content_type="image/jpeg")
+
+
+def pdf(name: str = "银行流水.pdf", pages: int = 1) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, files.tiny_pdf(pages=pages), content_type="application/pdf")
+
+
+def bad_upload(bad: files.Refused) -> SimpleUploadedFile:
+    return SimpleUploadedFile(bad.name, bad.build())
+
+
+def url(name: str, case: Case, item: Evidence | None = None, stored: EvidenceFile | None = None) -> str:
+    args = [case.code] + ([item.code] if item else []) + ([stored.code] if stored else [])
+    return reverse(f"cases:{name}", args=args)
+
+
+def post_upload(client, case: Case, item: Evidence, *chosen, headers=None, **fields):
+    return client.post(url("evidence_upload", case, item), {"files": list(chosen), **fields}, headers=headers)
+
+
+def on_disk(media: Path) -> dict[str, bytes]:
+    """Every stored file under MEDIA_ROOT, by its storage name, with its bytes."""
+    return {path.relative_to(media).as_posix(): path.read_bytes() for path in media.rglob("*") if path.is_file()}
+
+
+def upload_temporary_files(media: Path) -> list[Path]:
+    return list((media.parent / "upload-tmp").iterdir())
+
+
+def evidence_rows() -> list[tuple]:
+    """Every evidence item and file as stored, so a refused request can be shown to have changed nothing."""
+    items = Evidence.objects.order_by("pk").values_list("pk", "status", "status_changed_on", "note", "position")
+    stored = EvidenceFile.objects.order_by("pk").values_list(
+        "pk", "code", "evidence_id", "file", "thumbnail", "original_name", "content_type", "size", "pages", "position"
+    )
+    return [*items, *stored]
+
+
+def status_of(item: Evidence) -> str:
+    return Evidence.objects.values_list("status", flat=True).get(pk=item.pk)
+
+
+def streamed(response) -> bytes:
+    return b"".join(response.streaming_content)
+
+
+def text(response) -> str:
+    return response.content.decode()
+
+
+# --- fixtures ---------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path) -> Path:
+    """Real file storage in a fresh folder, and the upload handler's temporary files in another one, both watched."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path / "upload-tmp")
+    (tmp_path / "media").mkdir()
+    (tmp_path / "upload-tmp").mkdir()
+    return tmp_path / "media"
+
+
+@pytest.fixture
+def case(owner) -> Case:
+    """A case whose hardship (job loss) gives the checklist: ID card, statement, income, unemployment, bank."""
+    case = services.case_create(owner=owner, title="花呗逾期协商")
+    services.hardship_save(case=case, reasons=[HardshipReason.UNEMPLOYMENT])
+    return case
+
+
+@pytest.fixture
+def id_card(case) -> Evidence:
+    return Evidence.objects.get(case=case, kind=EvidenceKind.ID_CARD)
+
+
+@pytest.fixture
+def statement(case) -> Evidence:
+    return Evidence.objects.get(case=case, kind=EvidenceKind.STATEMENT)
+
+
+@pytest.fixture
+def stored_photo(id_card) -> EvidenceFile:
+    """A photo uploaded earlier to the ID card item (through the service, which the upload view calls)."""
+    return services.evidence_upload(evidence=id_card, files=[photo()])[0]
+
+
+@pytest.fixture
+def stored_pdf(statement) -> EvidenceFile:
+    return services.evidence_upload(evidence=statement, files=[pdf()])[0]
+
+
+@pytest.fixture
+def foreign_file(outsider) -> EvidenceFile:
+    """A file in another user's case."""
+    other = services.case_create(owner=outsider, title="别人的案件")
+    item = services.evidence_create(case=other, kind=EvidenceKind.ID_CARD)
+    return services.evidence_upload(evidence=item, files=[photo("别人的身份证.jpg")])[0]
+
+
+def test_the_checklist_fixture_has_five_items_in_order(case):
+    kinds = list(Evidence.objects.filter(case=case).order_by("position").values_list("kind", "position"))
+    assert kinds == [
+        ("id_card", 1),
+        ("statement", 2),
+        ("income_proof", 3),
+        ("unemployment_certificate", 4),
+        ("bank_statement", 5),
+    ]
+
+
+# --- uploading --------------------------------------------------------------------------------------------------
+
+
+def test_upload_one_photo_from_the_item_page(owner_client, case, id_card, media):
+    response = post_upload(owner_client, case, id_card, photo("身份证正面.jpg"))
+    assert response.status_code == 302
+    assert response["Location"] == url("evidence_detail", case, id_card)
+    [stored] = id_card.files.all()
+    assert STORED_NAME.match(stored.file.name) and stored.extension == "jpg"
+    assert THUMBNAIL_NAME.match(stored.thumbnail.name)
+    assert (stored.original_name, stored.content_type, stored.pages, stored.position) == (
+        "身份证正面.jpg",
+        "image/jpeg",
+        1,
+        1,
+    )
+    assert on_disk(media).keys() == {stored.file.name, stored.thumbnail.name}
+    assert stored.size == len(on_disk(media)[stored.file.name])
+    # Readable by the app's own user only (FILE_UPLOAD_PERMISSIONS, FILE_UPLOAD_DIRECTORY_PERMISSIONS).
+    assert (media / stored.file.name).stat().st_mode & 0o777 == 0o600
+    assert (media / "evidence").stat().st_mode & 0o777 == 0o700
+    id_card.refresh_from_db()
+    assert (id_card.status, id_card.status_changed_on) == (EvidenceStatus.UPLOADED, TODAY)
+    page = text(owner_client.get(response["Location"]))
+    assert "已上传 1 个文件：身份证。" in page and "身份证正面.jpg" in page
+    assert upload_temporary_files(media) == []
+
+
+def test_upload_several_files_at_once(owner_client, case, id_card, media):
+    chosen = [photo("正面.jpg"), SimpleUploadedFile("photo.jpg", files.png_as_jpeg_name()), pdf("反面.pdf", pages=2)]
+    response = post_upload(owner_client, case, id_card, *chosen)
+    assert response.status_code == 302
+    stored = list(id_card.files.order_by("position"))
+    assert [(f.original_name, f.content_type, f.extension, f.pages, f.position) for f in stored] == [
+        ("正面.jpg", "image/jpeg", "jpg", 1, 1),
+        ("photo.jpg", "image/png", "png", 1, 2),
+        ("反面.pdf", "application/pdf", "pdf", 2, 3),
+    ]
+    assert all(STORED_NAME.match(f.file.name) for f in stored)
+    assert [bool(f.thumbnail) for f in stored] == [True, True, False]
+    assert len(on_disk(media)) == 5  # three files and two thumbnails
+    assert on_disk(media)[stored[2].file.name] == files.tiny_pdf(pages=2)
+    assert "已上传 3 个文件：身份证。" in text(owner_client.get(response["Location"]))
+
+
+def test_stored_names_are_random_and_never_the_users(owner_client, case, id_card, media):
+    long_name = "长" * 300 + ".jpg"
+    post_upload(owner_client, case, id_card, photo("..身份证正面.jpg"), photo(long_name))
+    first, second = id_card.files.order_by("position")
+    assert first.original_name == "身份证正面.jpg"
+    assert len(second.original_name) <= 120 and second.original_name.endswith(".jpg")
+    for stored in (first, second):
+        assert STORED_NAME.match(stored.file.name)
+        assert ".." not in stored.file.name and "身份证" not in stored.file.name and "长" not in stored.file.name
+        assert (media / stored.file.name).resolve().is_relative_to((media / "evidence").resolve())
+    assert first.file.name != second.file.name
+
+
+def test_upload_from_the_wizard_returns_to_the_checklist(owner_client, case, id_card):
+    checklist_url = reverse("cases:wizard_step", args=[case.code, "evidence"])
+    checklist = text(owner_client.get(checklist_url))
+    assert f'id="upload-{id_card.code}"' in checklist and 'name="return" value="wizard"' in checklist
+    response = post_upload(owner_client, case, id_card, photo(), pdf(), **{"return": "wizard"})
+    assert response.status_code == 302 and response["Location"] == checklist_url
+    assert id_card.files.count() == 2 and status_of(id_card) == EvidenceStatus.UPLOADED
+    checklist = text(owner_client.get(checklist_url))
+    assert "已上传 2 个文件：身份证。" in checklist and "2 个文件" in checklist
+
+
+def test_upload_from_the_case_page_returns_to_the_case_page(owner_client, case, statement):
+    response = post_upload(owner_client, case, statement, pdf(), **{"return": "case"})
+    assert response["Location"] == reverse("cases:detail", args=[case.code]) + "#evidence"
+
+
+# --- refused uploads --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("bad", files.REFUSED, ids=str)
+def test_bad_file_is_refused_and_nothing_is_stored(owner_client, case, id_card, stored_photo, media, bad):
+    before_rows, before_disk = evidence_rows(), on_disk(media)
+    response = post_upload(owner_client, case, id_card, bad_upload(bad))
+    assert response.status_code == 200
+    assert f"“{bad.name}”没有保存：{bad.reason}" in text(response)
+    assert evidence_rows() == before_rows
+    assert on_disk(media) == before_disk  # the earlier photo of the same case is still there, byte for byte
+    assert upload_temporary_files(media) == []
+
+
+def test_one_bad_file_among_several_stores_none(owner_client, case, statement, media):
+    elf = files.REFUSED[0]
+    response = post_upload(owner_client, case, statement, photo(), pdf(), bad_upload(elf))
+    page = text(response)
+    assert response.status_code == 200
+    assert "“setup.jpg”没有保存：只能上传 PDF 或照片" in page
+    assert "这次选择的文件都没有保存，请去掉上面的文件后重新上传。" in page
+    assert not EvidenceFile.objects.exists() and on_disk(media) == {}
+    assert status_of(statement) == EvidenceStatus.MISSING
+
+
+def test_16_mb_upload_is_stopped_by_the_upload_handler(owner_client, case, id_card, stored_photo, media, monkeypatch):
+    def must_not_run(**kwargs):
+        raise AssertionError("a file past 15 MB reached the upload service")
+
+    monkeypatch.setattr(services, "evidence_upload", must_not_run)
+    before_disk = on_disk(media)
+    big = SimpleUploadedFile("扫描件.pdf", files.sixteen_megabytes())
+    response = post_upload(owner_client, case, id_card, big, pdf("small.pdf"))
+    assert response.status_code == 200
+    assert "“扫描件.pdf”没有保存：文件超过 15 MB。请压缩后或分成几份再上传。" in text(response)
+    assert id_card.files.count() == 1 and on_disk(media) == before_disk
+    assert upload_temporary_files(media) == []  # neither the cut-off 16 MB file nor the small one is left behind
+
+
+def test_case_size_limit_refuses_what_would_pass_it(owner_client, case, statement, stored_photo, media, monkeypatch):
+    monkeypatch.setattr(uploads, "MAX_CASE_BYTES", stored_photo.size + 100)
+    assert len(files.tiny_pdf()) > 100
+    before_disk = on_disk(media)
+    response = post_upload(owner_client, case, statement, pdf())
+    assert response.status_code == 200
+    assert "一个案件的材料合计不能超过" in text(response)
+    assert not statement.files.exists() and on_disk(media) == before_disk
+
+
+def test_replacing_a_file_counts_the_space_the_old_one_frees(
+    owner_client, case, id_card, stored_photo, media, monkeypatch
+):
+    monkeypatch.setattr(uploads, "MAX_CASE_BYTES", stored_photo.size + 100)
+    response = owner_client.post(url("evidence_file_replace", case, id_card, stored_photo), {"files": photo("新.jpg")})
+    assert response.status_code == 302
+    assert EvidenceFile.objects.get(pk=stored_photo.pk).original_name == "新.jpg"
+
+
+def test_more_than_ten_files_at_once_are_refused(owner_client, case, statement, media):
+    chosen = [pdf(f"第{n}页.pdf") for n in range(uploads.MAX_FILES_PER_UPLOAD + 1)]
+    response = post_upload(owner_client, case, statement, *chosen)
+    assert response.status_code == 200 and "一次最多上传 10 个文件。" in text(response)
+    assert not EvidenceFile.objects.exists() and on_disk(media) == {}
+
+
+def test_upload_without_a_file_asks_for_one(owner_client, case, statement):
+    response = owner_client.post(url("evidence_upload", case, statement), {"return": ""})
+    assert response.status_code == 200 and "请选择要上传的文件。" in text(response)
+
+
+@pytest.mark.parametrize("name", ["收入证明100%.jpg", "a%d.jpg"])
+def test_refused_file_with_a_percent_sign_in_its_name_gets_a_page_not_an_error(owner_client, case, statement, name):
+    response = post_upload(owner_client, case, statement, SimpleUploadedFile(name, files.elf_executable()))
+    assert response.status_code == 200
+    assert f"“{name}”没有保存：只能上传 PDF 或照片" in text(response)
+
+
+# --- htmx -------------------------------------------------------------------------------------------------------
+
+
+def test_htmx_upload_redirects_the_browser_itself(owner_client, case, id_card):
+    response = post_upload(owner_client, case, id_card, photo(), headers=HTMX, **{"return": "wizard"})
+    assert response.status_code == 200
+    assert response["HX-Redirect"] == reverse("cases:wizard_step", args=[case.code, "evidence"])
+    assert id_card.files.count() == 1
+
+
+def test_htmx_upload_failure_returns_the_form_with_its_errors(owner_client, case, id_card, media):
+    response = post_upload(owner_client, case, id_card, bad_upload(files.REFUSED[0]), headers=HTMX)
+    page = text(response)
+    assert response.status_code == 200 and "HX-Redirect" not in response
+    # The page holds the form htmx swaps in (hx-select), with the error inside it and the field marked invalid.
+    marker = f'id="upload-{id_card.code}"'
+    form = page[page.rindex("<form", 0, page.index(marker)) :]
+    form = form[: form.index("</form>")]
+    assert marker in form
+    assert "“setup.jpg”没有保存：只能上传 PDF 或照片" in form and "is-invalid" in form
+    assert on_disk(media) == {}
+
+
+# --- download and thumbnail -------------------------------------------------------------------------------------
+
+
+def test_owner_downloads_the_cleaned_photo(owner_client, case, id_card, stored_photo, media):
+    response = owner_client.get(url("evidence_file_download", case, id_card, stored_photo))
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith("attachment;")
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Cache-Control"] == "no-store"
+    assert response["Content-Type"] == "image/jpeg"
+    content = streamed(response)
+    assert content == on_disk(media)[stored_photo.file.name]
+    assert not Image.open(io.BytesIO(content)).getexif().get_ifd(files.GPS_IFD)
+
+
+def test_owner_downloads_a_pdf_as_it_was_uploaded(owner_client, case, statement, stored_pdf):
+    response = owner_client.get(url("evidence_file_download", case, statement, stored_pdf))
+    assert response["Content-Type"] == "application/pdf"
+    assert streamed(response) == files.tiny_pdf()
+
+
+@pytest.mark.parametrize(("name", "content", "offered"), [
+    ("IMG_0001.HEIC", files.heic_photo, "IMG_0001.jpg"),
+    ("photo.jpg", files.png_as_jpeg_name, "photo.png"),
+])  # fmt: skip
+def test_download_name_has_the_extension_of_the_stored_type(owner_client, case, id_card, name, content, offered):
+    """A HEIC photo is kept as a JPEG: offered back as .HEIC, the phone or PC would not open it as a photo."""
+    [stored] = services.evidence_upload(evidence=id_card, files=[SimpleUploadedFile(name, content())])
+    response = owner_client.get(url("evidence_file_download", case, id_card, stored))
+    assert response["Content-Disposition"] == f'attachment; filename="{offered}"'
+
+
+def test_thumbnail_of_a_photo_is_a_small_jpeg(owner_client, case, id_card, media):
+    [stored] = services.evidence_upload(evidence=id_card, files=[photo(size=(2000, 1500))])
+    response = owner_client.get(url("evidence_file_thumbnail", case, id_card, stored))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/jpeg"
+    assert response["X-Content-Type-Options"] == "nosniff" and response["Cache-Control"] == "no-store"
+    image = Image.open(io.BytesIO(streamed(response)))
+    assert image.format == "JPEG" and image.size == (uploads.THUMBNAIL_EDGE, 240)
+
+
+def test_pdf_has_no_thumbnail(owner_client, case, statement, stored_pdf):
+    assert owner_client.get(url("evidence_file_thumbnail", case, statement, stored_pdf)).status_code == 404
+
+
+# --- ownership --------------------------------------------------------------------------------------------------
+
+
+def status_form(status: str = EvidenceStatus.SENT) -> dict:
+    return {"status": status, "on": TODAY.isoformat(), "note": "外人改的"}
+
+
+# (URL name, what it needs: "case", "item" or "file", method, a function giving the POST data)
+EVIDENCE_URLS = [
+    ("evidence_detail", "item", "get", None),
+    ("evidence_upload", "item", "post", lambda: {"files": [photo("外人.jpg")]}),
+    ("evidence_status", "item", "post", status_form),
+    ("evidence_delete", "item", "get", None),
+    ("evidence_delete", "item", "post", dict),
+    ("evidence_file_download", "file", "get", None),
+    ("evidence_file_thumbnail", "file", "get", None),
+    ("evidence_file_replace", "file", "get", None),
+    ("evidence_file_replace", "file", "post", lambda: {"files": pdf("外人.pdf")}),
+    ("evidence_file_delete", "file", "get", None),
+    ("evidence_file_delete", "file", "post", dict),
+    ("bundle", "case", "get", None),
+]
+URL_IDS = [f"{method}-{name}" for name, _level, method, _data in EVIDENCE_URLS]
+
+
+def evidence_url(name: str, level: str, case: Case, stored: EvidenceFile) -> str:
+    item = stored.evidence
+    return url(name, case, item if level != "case" else None, stored if level == "file" else None)
+
+
+def send(client, method: str, target: str, data):
+    return client.post(target, data()) if method == "post" else client.get(target)
+
+
+@pytest.mark.parametrize(("name", "level", "method", "data"), EVIDENCE_URLS, ids=URL_IDS)
+def test_outsider_gets_404_on_every_evidence_url_and_nothing_changes(
+    outsider_client, case, stored_photo, media, name, level, method, data
+):
+    before_rows, before_disk = evidence_rows(), on_disk(media)
+    response = send(outsider_client, method, evidence_url(name, level, case, stored_photo), data)
+    assert response.status_code == 404
+    assert evidence_rows() == before_rows and on_disk(media) == before_disk
+
+
+# A file URL answers an anonymous visitor as it answers a stranger; a page sends them to log in first.
+FILE_VIEWS = {"evidence_file_download", "evidence_file_thumbnail", "bundle"}
+
+
+@pytest.mark.parametrize(("name", "level", "method", "data"), EVIDENCE_URLS, ids=URL_IDS)
+def test_anonymous_visitor_never_gets_a_file_or_changes_anything(
+    anonymous_client, case, stored_photo, media, name, level, method, data
+):
+    before_rows, before_disk = evidence_rows(), on_disk(media)
+    response = send(anonymous_client, method, evidence_url(name, level, case, stored_photo), data)
+    if name in FILE_VIEWS:
+        assert response.status_code == 404
+    else:
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("login") + "?next=")
+    assert not response.streaming
+    assert all(content not in response.content for content in before_disk.values())
+    assert evidence_rows() == before_rows and on_disk(media) == before_disk
+
+
+@pytest.mark.parametrize(("name", "level"), sorted({(name, level) for name, level, _m, _d in EVIDENCE_URLS}))
+def test_owner_opens_every_evidence_page(owner_client, case, stored_photo, name, level):
+    """The other side of the two tests above: the same URLs work for the owner, so their 404s mean something."""
+    if name == "evidence_upload" or name == "evidence_status":
+        response = owner_client.post(evidence_url(name, level, case, stored_photo), {})
+    else:
+        response = owner_client.get(evidence_url(name, level, case, stored_photo))
+    assert response.status_code == 200
+
+
+FILE_URLS = ["evidence_file_download", "evidence_file_thumbnail", "evidence_file_replace", "evidence_file_delete"]
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+@pytest.mark.parametrize("name", FILE_URLS)
+def test_file_of_another_users_case_is_404_under_the_owners_own_codes(
+    owner_client, case, id_card, stored_photo, foreign_file, media, name, method
+):
+    before_rows, before_disk = evidence_rows(), on_disk(media)
+    target = url(name, case, id_card, foreign_file)
+    response = owner_client.post(target, {"files": photo()}) if method == "post" else owner_client.get(target)
+    assert response.status_code == 404
+    assert evidence_rows() == before_rows and on_disk(media) == before_disk
+
+
+def test_item_of_another_case_of_the_same_owner_is_404(owner_client, owner, case, stored_photo):
+    second = services.case_create(owner=owner, title="信用卡协商")
+    for name in ("evidence_detail", "evidence_delete"):
+        assert owner_client.get(url(name, second, stored_photo.evidence)).status_code == 404
+    assert (
+        owner_client.get(url("evidence_file_download", second, stored_photo.evidence, stored_photo)).status_code == 404
+    )
+
+
+def test_file_of_another_item_of_the_same_case_is_404(owner_client, case, statement, stored_photo):
+    assert owner_client.get(url("evidence_file_download", case, statement, stored_photo)).status_code == 404
+
+
+def test_malformed_and_unknown_codes_give_404(owner_client, case, id_card, stored_photo):
+    item = f"/cases/{case.code}/evidence/{id_card.code}"
+    for path in [
+        f"/cases/not-a-uuid/evidence/{id_card.code}/",
+        f"/cases/{case.pk}/evidence/{id_card.code}/",
+        f"/cases/{case.code}/evidence/{id_card.pk}/",
+        f"/cases/{case.code}/evidence/{str(id_card.code)[:-1]}/",
+        f"{item}/files/{stored_photo.pk}/",
+        f"{item}/files/{stored_photo.code}x/",
+        f"{item}/files/../../../../private-media-not-served/{stored_photo.file.name}",
+        f"/cases/{case.code}/evidence/00000000-0000-0000-0000-000000000000/",
+        f"{item}/files/00000000-0000-0000-0000-000000000000/",
+    ]:
+        assert owner_client.get(path).status_code == 404, path
+
+
+def test_stored_files_are_not_served_under_media_or_static_urls(owner_client, anonymous_client, settings, stored_photo):
+    for name in (stored_photo.file.name, stored_photo.thumbnail.name):
+        for client in (owner_client, anonymous_client):
+            assert client.get(settings.MEDIA_URL + name).status_code == 404
+            assert client.get("/static/" + name).status_code == 404
+            assert client.get("/" + name).status_code == 404
+    stored_at = Path(stored_photo.file.path).resolve()
+    for public in [Path(settings.STATIC_ROOT), *map(Path, settings.STATICFILES_DIRS)]:
+        assert not stored_at.is_relative_to(public.resolve())
+    assert not stored_photo.file.url.startswith(settings.STATIC_URL)
+
+
+# --- replacing a file -------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("bad", [files.REFUSED[0], files.REFUSED[7], files.REFUSED[-1]], ids=str)
+def test_bad_replacement_leaves_the_old_file_and_row(owner_client, case, id_card, stored_photo, media, bad):
+    before_rows, before_disk = evidence_rows(), on_disk(media)
+    response = owner_client.post(url("evidence_file_replace", case, id_card, stored_photo), {"files": bad_upload(bad)})
+    assert response.status_code == 200
+    assert f"“{bad.name}”没有保存：{bad.reason}" in text(response)
+    assert evidence_rows() == before_rows and on_disk(media) == before_disk
+
+
+def test_16_mb_replacement_is_refused_and_the_old_file_kept(owner_client, case, id_card, stored_photo, media):
+    before_rows, before_disk = evidence_rows(), on_disk(media)
+    big = SimpleUploadedFile("扫描件.pdf", files.sixteen_megabytes())
+    target = url("evidence_file_replace", case, id_card, stored_photo)
+    response = owner_client.post(target, {"files": big, "csrfmiddlewaretoken": "as a browser sends it"})
+    assert response.status_code == 200
+    assert "“扫描件.pdf”没有保存：文件超过 15 MB" in text(response)
+    assert evidence_rows() == before_rows and on_disk(media) == before_disk
+    assert upload_temporary_files(media) == []
+
+
+def test_16_mb_replacement_with_nothing_else_in_the_form_is_refused(owner_client, case, id_card, stored_photo):
+    """The form holds only the file (no other field): the request is still answered with the refusal."""
+    big = SimpleUploadedFile("扫描件.pdf", files.sixteen_megabytes())
+    response = owner_client.post(url("evidence_file_replace", case, id_card, stored_photo), {"files": big})
+    assert response.status_code == 200
+    assert "“扫描件.pdf”没有保存：文件超过 15 MB" in text(response)
+
+
+def test_replace_page_names_the_file(owner_client, case, id_card, stored_photo):
+    response = owner_client.get(url("evidence_file_replace", case, id_card, stored_photo))
+    assert response.status_code == 200 and "替换“身份证正面.jpg”" in text(response)
+
+
+def test_good_replacement_keeps_the_old_file_until_the_new_one_is_committed(
+    owner_client, case, id_card, stored_photo, media, django_capture_on_commit_callbacks
+):
+    old_names = {stored_photo.file.name, stored_photo.thumbnail.name}
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = owner_client.post(
+            url("evidence_file_replace", case, id_card, stored_photo), {"files": pdf("身份证复印件.pdf", pages=2)}
+        )
+    assert response.status_code == 302 and response["Location"] == url("evidence_detail", case, id_card)
+    replaced = EvidenceFile.objects.get(pk=stored_photo.pk)
+    assert (replaced.code, replaced.position) == (stored_photo.code, stored_photo.position)
+    assert (replaced.original_name, replaced.content_type, replaced.pages, replaced.thumbnail.name) == (
+        "身份证复印件.pdf",
+        "application/pdf",
+        2,
+        "",
+    )
+    assert STORED_NAME.match(replaced.file.name) and replaced.file.name not in old_names
+    # Until the transaction commits, both are on disk: a rollback would still find the old file.
+    assert on_disk(media).keys() == old_names | {replaced.file.name}
+    for callback in callbacks:
+        callback()
+    assert on_disk(media) == {replaced.file.name: files.tiny_pdf(pages=2)}
+
+
+def test_replacement_of_a_rejected_file_makes_the_item_uploaded(
+    owner_client, case, id_card, stored_photo, media, django_capture_on_commit_callbacks
+):
+    services.evidence_set_status(evidence=id_card, status=EvidenceStatus.SENT)
+    services.evidence_set_status(evidence=id_card, status=EvidenceStatus.REJECTED, note="照片模糊")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = owner_client.post(
+            url("evidence_file_replace", case, id_card, stored_photo), {"files": photo("清楚的照片.jpg")}
+        )
+    assert response.status_code == 302
+    assert status_of(id_card) == EvidenceStatus.UPLOADED
+    replaced = EvidenceFile.objects.get(pk=stored_photo.pk)
+    assert on_disk(media).keys() == {replaced.file.name, replaced.thumbnail.name}
+
+
+def test_new_file_for_a_rejected_item_makes_it_uploaded(owner_client, case, id_card, stored_photo):
+    services.evidence_set_status(evidence=id_card, status=EvidenceStatus.SENT)
+    services.evidence_set_status(evidence=id_card, status=EvidenceStatus.REJECTED)
+    response = post_upload(owner_client, case, id_card, photo("清楚的照片.jpg"))
+    assert response.status_code == 302
+    id_card.refresh_from_db()
+    assert (id_card.status, id_card.status_changed_on, id_card.files.count()) == (EvidenceStatus.UPLOADED, TODAY, 2)
+
+
+def test_new_file_for_a_sent_item_leaves_it_sent(owner_client, case, id_card, stored_photo):
+    services.evidence_set_status(evidence=id_card, status=EvidenceStatus.SENT)
+    post_upload(owner_client, case, id_card, photo("补充.jpg"))
+    assert status_of(id_card) == EvidenceStatus.SENT
+
+
+# --- deleting ---------------------------------------------------------------------------------------------------
+
+
+def test_file_delete_page_asks_first_and_deletes_nothing(owner_client, case, id_card, stored_photo, media):
+    before_rows, before_disk = evidence_rows(), on_disk(media)
+    response = owner_client.get(url("evidence_file_delete", case, id_card, stored_photo))
+    assert response.status_code == 200 and "确定删除“身份证正面.jpg”吗？" in text(response)
+    assert evidence_rows() == before_rows and on_disk(media) == before_disk
+
+
+def test_deleting_the_last_file_removes_it_from_disk_and_makes_the_item_missing(
+    owner_client, case, id_card, stored_photo, media, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = owner_client.post(url("evidence_file_delete", case, id_card, stored_photo))
+    assert response.status_code == 302 and response["Location"] == url("evidence_detail", case, id_card)
+    assert not EvidenceFile.objects.exists()
+    assert on_disk(media) == {}
+    assert status_of(id_card) == EvidenceStatus.MISSING
+    assert "已删除“身份证正面.jpg”。" in text(owner_client.get(response["Location"]))
+
+
+def test_deleting_one_of_three_files_renumbers_the_rest(
+    owner_client, case, id_card, media, django_capture_on_commit_callbacks
+):
+    first, second, third = services.evidence_upload(
+        evidence=id_card, files=[photo("1.jpg"), pdf("2.pdf", pages=2), pdf("3.pdf", pages=3)]
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        owner_client.post(url("evidence_file_delete", case, id_card, first))
+    assert list(id_card.files.order_by("position").values_list("original_name", "position")) == [
+        ("2.pdf", 1),
+        ("3.pdf", 2),
+    ]
+    assert on_disk(media).keys() == {second.file.name, third.file.name}
+    assert status_of(id_card) == EvidenceStatus.UPLOADED
+
+
+@pytest.mark.parametrize("status", [EvidenceStatus.SENT, EvidenceStatus.ACCEPTED])
+def test_only_file_of_an_item_the_lender_has_cannot_be_deleted(
+    owner_client, case, id_card, stored_photo, media, django_capture_on_commit_callbacks, status
+):
+    services.evidence_set_status(evidence=id_card, status=EvidenceStatus.SENT)
+    if status == EvidenceStatus.ACCEPTED:
+        services.evidence_set_status(evidence=id_card, status=EvidenceStatus.ACCEPTED)
+    before_rows, before_disk = evidence_rows(), on_disk(media)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = owner_client.post(url("evidence_file_delete", case, id_card, stored_photo), follow=True)
+    assert response.status_code == 200
+    assert "不能删掉唯一的文件；如需更换，请用“替换”。" in text(response)
+    assert evidence_rows() == before_rows and on_disk(media) == before_disk
+
+
+def test_item_delete_page_asks_first_and_deletes_nothing(owner_client, case, id_card, stored_photo, media):
+    before_rows, before_disk = evidence_rows(), on_disk(media)
+    response = owner_client.get(url("evidence_delete", case, id_card))
+    page = text(response)
+    assert response.status_code == 200 and "确定删除“身份证”吗？" in page and "身份证正面.jpg" in page
+    assert evidence_rows() == before_rows and on_disk(media) == before_disk
+
+
+def test_deleting_an_item_removes_its_files_and_renumbers_the_others(
+    owner_client, case, id_card, statement, stored_photo, stored_pdf, media, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = owner_client.post(url("evidence_delete", case, id_card))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("cases:detail", args=[case.code]) + "#evidence"
+    assert not Evidence.objects.filter(pk=id_card.pk).exists()
+    assert on_disk(media).keys() == {stored_pdf.file.name}
+    assert list(Evidence.objects.filter(case=case).order_by("position").values_list("kind", "position")) == [
+        ("statement", 1),
+        ("income_proof", 2),
+        ("unemployment_certificate", 3),
+        ("bank_statement", 4),
+    ]
+
+
+def test_deleting_the_case_removes_every_stored_file(
+    owner_client, case, stored_photo, stored_pdf, media, django_capture_on_commit_callbacks
+):
+    assert len(on_disk(media)) == 3
+    with django_capture_on_commit_callbacks(execute=True):
+        response = owner_client.post(reverse("cases:delete", args=[case.code]))
+    assert response.status_code == 302
+    assert on_disk(media) == {} and not EvidenceFile.objects.exists()
+
+
+# --- status tracking --------------------------------------------------------------------------------------------
+
+
+def post_status(client, case: Case, item: Evidence, status: str, on=None, note: str = ""):
+    data = {"status": status, "on": on.isoformat() if on else "", "note": note}
+    return client.post(url("evidence_status", case, item), data)
+
+
+def test_item_goes_uploaded_sent_accepted(owner_client, case, id_card, stored_photo):
+    sent_on = TODAY - timedelta(days=3)
+    response = post_status(owner_client, case, id_card, EvidenceStatus.SENT, on=sent_on, note=" 已发给客服邮箱 ")
+    assert response.status_code == 302 and response["Location"] == url("evidence_detail", case, id_card)
+    id_card.refresh_from_db()
+    assert (id_card.status, id_card.status_changed_on, id_card.note) == (EvidenceStatus.SENT, sent_on, "已发给客服邮箱")
+    page = text(owner_client.get(response["Location"]))
+    assert "已记录：身份证 已提交给平台。" in page and sent_on.strftime("%Y-%m-%d") in page
+    response = post_status(owner_client, case, id_card, EvidenceStatus.ACCEPTED)
+    assert response.status_code == 302
+    id_card.refresh_from_db()
+    assert (id_card.status, id_card.status_changed_on) == (EvidenceStatus.ACCEPTED, TODAY)
+
+
+def test_rejected_item_is_listed_as_missing_on_the_case_page(owner_client, case, id_card, stored_photo):
+    post_status(owner_client, case, id_card, EvidenceStatus.SENT)
+    response = post_status(owner_client, case, id_card, EvidenceStatus.REJECTED, note="照片不清楚")
+    assert response.status_code == 302
+    assert status_of(id_card) == EvidenceStatus.REJECTED
+    page = text(owner_client.get(reverse("cases:detail", args=[case.code])))
+    assert "附件1：身份证（平台未认可，需要重新提供）" in page
+    assert "还缺 5 份材料" in page
+
+
+def test_future_status_date_is_refused(owner_client, case, id_card, stored_photo):
+    before_rows = evidence_rows()
+    response = post_status(owner_client, case, id_card, EvidenceStatus.SENT, on=TODAY + timedelta(days=1))
+    assert response.status_code == 200 and "这个日期还没到，请检查年份和月份。" in text(response)
+    assert evidence_rows() == before_rows
+
+
+def test_transition_not_allowed_is_refused(owner_client, case, id_card, stored_photo):
+    before_rows = evidence_rows()
+    response = post_status(owner_client, case, id_card, EvidenceStatus.ACCEPTED)
+    assert response.status_code == 200 and "选择一个有效的选项" in text(response)
+    assert evidence_rows() == before_rows and status_of(id_card) == EvidenceStatus.UPLOADED
+
+
+def test_item_without_a_file_cannot_be_marked_uploaded(owner_client, case, statement):
+    response = post_status(owner_client, case, statement, EvidenceStatus.UPLOADED)
+    assert response.status_code == 200 and "请先上传这份材料的文件。" in text(response)
+    assert status_of(statement) == EvidenceStatus.MISSING
+
+
+def test_case_page_shows_each_status_and_what_is_missing(owner_client, case, id_card, statement, stored_photo):
+    post_status(owner_client, case, id_card, EvidenceStatus.SENT)
+    page = text(owner_client.get(reverse("cases:detail", args=[case.code])))
+    missing = page[page.index('id="evidence-missing"') :]
+    missing = missing[: missing.index("</div>")]
+    assert "还缺 4 份材料" in missing
+    assert "附件2：账单或欠款明细" in missing and "附件1：身份证" not in missing
+    assert "已提交给平台" in page and "待上传" in page
+
+
+# --- the case bundle --------------------------------------------------------------------------------------------
+
+
+def make_document(case: Case, version: int, status: str = DocumentStatus.READY) -> GeneratedDocument:
+    document = GeneratedDocument(case=case, kind=DocumentKind.PROPOSAL, version=version, status=status)
+    if status == DocumentStatus.READY:
+        document.file.save(f"proposal-v{version}.pdf", ContentFile(files.tiny_pdf(pages=version)), save=False)
+    document.save()
+    return document
+
+
+def test_bundle_holds_the_latest_ready_document_and_every_file_in_case_page_order(
+    owner_client, case, id_card, statement, media
+):
+    # Uploaded out of order: the bundle follows the attachment numbers, not the upload order.
+    post_upload(owner_client, case, statement, SimpleUploadedFile("账单.png", files.png_as_jpeg_name()))
+    post_upload(owner_client, case, id_card, photo("正面.jpg"), pdf("反面.pdf"))
+    make_document(case, 1)
+    latest = make_document(case, 2)
+    make_document(case, 3, status=DocumentStatus.PENDING)
+    response = owner_client.get(reverse("cases:bundle", args=[case.code]))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/zip"
+    assert response["Content-Disposition"].startswith("attachment;")
+    assert response["Cache-Control"] == "no-store" and response["X-Content-Type-Options"] == "nosniff"
+    archive = zipfile.ZipFile(io.BytesIO(streamed(response)))
+    assert archive.testzip() is None
+    assert archive.namelist() == [
+        "协商还款申请书-v2.pdf",
+        "附件01-身份证-1.jpg",
+        "附件01-身份证-2.pdf",
+        "附件02-账单或欠款明细.png",
+    ]
+    front, back = id_card.files.order_by("position")
+    [bill] = statement.files.all()
+    stored = on_disk(media)
+    assert archive.read("协商还款申请书-v2.pdf") == stored[latest.file.name] == files.tiny_pdf(pages=2)
+    assert archive.read("附件01-身份证-1.jpg") == stored[front.file.name]
+    assert archive.read("附件01-身份证-2.pdf") == stored[back.file.name]
+    assert archive.read("附件02-账单或欠款明细.png") == stored[bill.file.name]
+
+
+def test_bundle_of_a_case_without_files_is_an_empty_zip(owner_client, case):
+    response = owner_client.get(reverse("cases:bundle", args=[case.code]))
+    assert zipfile.ZipFile(io.BytesIO(streamed(response))).namelist() == []
+
+
+def test_bundle_leaves_out_a_file_missing_from_storage_and_still_opens(owner_client, case, id_card, stored_pdf, media):
+    [front] = services.evidence_upload(evidence=id_card, files=[photo("正面.jpg")])
+    (media / front.file.name).unlink()
+    response = owner_client.get(reverse("cases:bundle", args=[case.code]))
+    archive = zipfile.ZipFile(io.BytesIO(streamed(response)))
+    assert archive.namelist() == ["附件02-账单或欠款明细.pdf"]
+    assert archive.read("附件02-账单或欠款明细.pdf") == files.tiny_pdf()
