@@ -523,6 +523,17 @@ def evidence_set_status(
             )
         if status != EvidenceStatus.MISSING and not locked.files.exists():
             raise ValidationError({"status": _("请先上传这份材料的文件。")}, code="no_file")
+        # Dates the user recorded follow each other (sent, then accepted); the upload date is the app's own and a
+        # hand-in recorded late may well predate it.
+        recorded = locked.status in (EvidenceStatus.SENT, EvidenceStatus.ACCEPTED, EvidenceStatus.REJECTED)
+        if recorded and locked.status_changed_on and on < locked.status_changed_on:
+            raise ValidationError(
+                {
+                    "status_changed_on": _("日期不能早于上一次的状态日期（%(earlier)s）。")
+                    % {"earlier": locked.status_changed_on.isoformat()}
+                },
+                code="before_previous",
+            )
         locked.status = status
         locked.status_changed_on = on
         if note is not None:

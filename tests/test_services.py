@@ -902,6 +902,21 @@ class TestEvidenceSetStatus:
         messages = assert_refused("status", services.evidence_set_status, evidence=evidence, status=new)
         assert messages == ["请先上传这份材料的文件。"]
 
+    def test_a_status_cannot_predate_the_previous_one(self, evidence):
+        give_file(evidence, status=EvidenceStatus.UPLOADED)
+        services.evidence_set_status(evidence=evidence, status=EvidenceStatus.SENT, on=today() - timedelta(days=3))
+        messages = assert_refused(
+            "status_changed_on",
+            services.evidence_set_status,
+            evidence=evidence,
+            status=EvidenceStatus.ACCEPTED,
+            on=today() - timedelta(days=5),
+        )
+        assert messages == [f"日期不能早于上一次的状态日期（{(today() - timedelta(days=3)).isoformat()}）。"]
+        assert Evidence.objects.get(pk=evidence.pk).status == EvidenceStatus.SENT
+        services.evidence_set_status(evidence=evidence, status=EvidenceStatus.ACCEPTED, on=today() - timedelta(days=3))
+        assert Evidence.objects.get(pk=evidence.pk).status == EvidenceStatus.ACCEPTED
+
     @pytest.mark.parametrize("status", ["lost", ""])
     def test_unknown_status(self, evidence, status):
         give_file(evidence)
