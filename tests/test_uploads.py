@@ -284,3 +284,16 @@ def test_upload_handler_lets_a_file_of_exactly_15_mb_through(settings, tmp_path)
     assert kept.size == uploads.MAX_FILE_BYTES
     assert not hasattr(request, "oversized_uploads")
     kept.close()
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("en", "“empty.pdf” was not saved: the file is empty."),
+        ("zh-hant", "“empty.pdf”沒有保存：文件是空的。"),
+    ],
+)
+def test_refusals_speak_the_users_language(language, expected):
+    with translation.override(language), pytest.raises(ValidationError) as excinfo:
+        check("empty.pdf", b"")
+    assert excinfo.value.messages[0].startswith(expected)
