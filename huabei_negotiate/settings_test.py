@@ -1,6 +1,8 @@
 """Settings for the test suite: the production settings with test-only secrets and fast password hashing."""
 
+import atexit
 import os
+import shutil
 import tempfile
 
 os.environ.setdefault("DEBUG", "0")
@@ -15,6 +17,8 @@ os.environ.setdefault("CSRF_COOKIE_SECURE", "0")
 os.environ["REDIS_URL"] = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 if "MEDIA_ROOT" not in os.environ:
     os.environ["MEDIA_ROOT"] = tempfile.mkdtemp(prefix="huabei-test-media-")
+    # Uploaded evidence made by the tests goes with the process that made the folder.
+    atexit.register(shutil.rmtree, os.environ["MEDIA_ROOT"], ignore_errors=True)
 
 from .settings import *  # noqa: E402,F403
 
