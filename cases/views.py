@@ -99,6 +99,7 @@ def case_detail(request, code):
         "budget": selectors.case_budget(case),
         "evidence": selectors.case_evidence(case),
         "missing": selectors.case_missing_evidence(case),
+        "upload_form": EvidenceUploadForm(),
         "scenario": selectors.chosen_scenario(case),
         "resume": wizard.resume_step(case),
         **_documents_context(case),

@@ -801,3 +801,24 @@ def test_bundle_leaves_out_a_file_missing_from_storage_and_still_opens(owner_cli
     archive = zipfile.ZipFile(io.BytesIO(streamed(response)))
     assert archive.namelist() == ["附件02-账单或欠款明细.pdf"]
     assert archive.read("附件02-账单或欠款明细.pdf") == files.tiny_pdf()
+
+
+def test_case_page_offers_an_upload_form_for_each_item_not_yet_accepted(owner_client, case, id_card, stored_photo):
+    post_status(owner_client, case, id_card, EvidenceStatus.SENT)
+    page = text(owner_client.get(reverse("cases:detail", args=[case.code])))
+    items = list(case.evidence.order_by("position"))
+    for item in items:
+        assert f'id="upload-{item.code}"' in page
+    assert 'name="return" value="case"' in page
+    post_status(owner_client, case, id_card, EvidenceStatus.ACCEPTED)
+    page = text(owner_client.get(reverse("cases:detail", args=[case.code])))
+    assert f'id="upload-{id_card.code}"' not in page
+    assert all(f'id="upload-{item.code}"' in page for item in items if item.pk != id_card.pk)
+
+
+def test_upload_from_the_case_page_returns_to_it(owner_client, case, statement, media):
+    response = owner_client.post(
+        reverse("cases:evidence_upload", args=[case.code, statement.code]), {"files": pdf(), "return": "case"}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == reverse("cases:detail", args=[case.code]) + "#evidence"
