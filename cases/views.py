@@ -2,6 +2,7 @@
 
 import tempfile
 from functools import wraps
+from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -13,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
-from django_htmx.http import HttpResponseClientRedirect
+from django_htmx.http import HttpResponseClientRedirect, HttpResponseClientRefresh
 
 from . import bundle, plans, selectors, services, uploads, wizard
 from .forms import DebtForm, EvidenceReplaceForm, EvidenceStatusForm, EvidenceUploadForm, PlanForm, SituationForm
@@ -391,8 +392,13 @@ def _return_url(request, case: Case, evidence: Evidence) -> str:
 
 
 def _redirect_after_upload(request, url: str):
-    # htmx sent the files (to show progress): it navigates itself, and the messages wait for the page it loads.
-    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+    """htmx sent the files (to show progress) and navigates itself; the messages wait for the page it loads."""
+    if not request.htmx:
+        return redirect(url)
+    # Back to the page the form is on: reload it, since a link that differs only by "#evidence" would not.
+    if request.htmx.current_url and urlsplit(request.htmx.current_url).path == urlsplit(url).path:
+        return HttpResponseClientRefresh()
+    return HttpResponseClientRedirect(url)
 
 
 def _evidence_page(request, case: Case, evidence: Evidence, **forms):

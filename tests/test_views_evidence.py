@@ -317,6 +317,16 @@ def test_htmx_upload_redirects_the_browser_itself(owner_client, case, id_card):
     assert id_card.files.count() == 1
 
 
+def test_htmx_upload_from_the_case_page_reloads_it(owner_client, case, id_card):
+    """Going "back" to the page the form is on, with only "#evidence" added, would not reload it: refresh instead."""
+    current = "http://testserver" + reverse("cases:detail", args=[case.code]) + "#evidence"
+    headers = {**HTMX, "HX-Current-URL": current}
+    response = post_upload(owner_client, case, id_card, photo(), headers=headers, **{"return": "case"})
+    assert response.status_code == 200
+    assert response["HX-Refresh"] == "true" and "HX-Redirect" not in response
+    assert id_card.files.count() == 1
+
+
 def test_htmx_upload_failure_returns_the_form_with_its_errors(owner_client, case, id_card, media):
     response = post_upload(owner_client, case, id_card, bad_upload(files.REFUSED[0]), headers=HTMX)
     page = text(response)

@@ -131,6 +131,15 @@ def test_upload_track_and_bundle_from_a_phone(
         assert archive.namelist() == ["附件01-身份证-1.jpg", "附件01-身份证-2.pdf"]
         assert not Image.open(io.BytesIO(archive.read("附件01-身份证-1.jpg"))).getexif().get_ifd(GPS_IFD)
         assert archive.read("附件01-身份证-2.pdf") == statement.read_bytes()
+
+        # Straight from the case page: the page reloads with the item uploaded.
+        row = page.locator("#evidence-list > li").nth(1)
+        expect(row).to_contain_text("账单或欠款明细")
+        row.locator("input[type=file]").set_input_files(str(statement))
+        row.get_by_role("button", name="上传", exact=True).click()
+        expect(page.get_by_text("已上传 1 个文件：账单或欠款明细。")).to_be_visible()
+        expect(page.locator("#evidence-list > li").nth(1).locator(".badge")).to_have_text("已上传")
+        snap("case-page-upload")
         assert not errors, f"JavaScript errors: {errors}"
     except Exception:
         page.screenshot(path=evidence_screenshot_dir / "failed-here.png", full_page=True)
