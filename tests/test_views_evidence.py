@@ -832,3 +832,11 @@ def test_upload_from_the_case_page_returns_to_it(owner_client, case, statement, 
     )
     assert response.status_code == 302
     assert response["Location"] == reverse("cases:detail", args=[case.code]) + "#evidence"
+
+
+def test_more_files_than_a_request_may_carry_get_a_page_in_the_users_language(owner_client, case, statement, media):
+    chosen = [pdf(f"第{n}页.pdf") for n in range(25)]
+    response = post_upload(owner_client, case, statement, *chosen)
+    assert response.status_code == 400
+    assert "一次最多 10 个" in text(response)
+    assert not EvidenceFile.objects.exists() and on_disk(media) == {}
