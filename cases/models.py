@@ -293,6 +293,8 @@ class Evidence(models.Model):
     status_changed_on = models.DateField(_("状态日期"), null=True, blank=True)
     note = models.TextField(_("备注"), blank=True, max_length=2000)
     position = models.PositiveIntegerField(_("附件序号"), default=0)
+    # Put on the list by the checklist (not added by the user), so the checklist may take it off again.
+    from_checklist = models.BooleanField(_("清单自动添加"), default=False)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 

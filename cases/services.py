@@ -421,12 +421,18 @@ def evidence_sync_checklist(*, case: Case) -> list[Evidence]:
     hardship = Hardship.objects.filter(case=case).first()
     reasons = hardship.reasons if hardship else []
     needed = required_evidence(reasons, case.goal)
+    needed_kinds = {kind for kind, _reason in needed}
     with transaction.atomic():
-        items = list(Evidence.objects.select_for_update().filter(case=case))
+        items = list(Evidence.objects.select_for_update().filter(case=case).prefetch_related("files"))
         present = {(item.kind, item.supports) for item in items}
         for item in items:
+            untouched = item.status == EvidenceStatus.MISSING and not item.files.all()
+            if item.from_checklist and untouched and item.kind not in needed_kinds:
+                # Asked for by a goal or reason given up since (the bank statement of "principal only", say).
+                item.delete()
+                continue
             if item.supports and item.supports not in reasons:
-                if item.status == EvidenceStatus.MISSING and not item.files.exists():
+                if untouched:
                     item.delete()
                     continue
                 item.supports = ""
@@ -443,7 +449,7 @@ def evidence_sync_checklist(*, case: Case) -> list[Evidence]:
                     unclaimed[0].supports = reason
                     unclaimed[0].save(update_fields=["supports", "updated_at"])
                 continue
-            Evidence.objects.create(case=case, kind=kind, supports=reason, position=position)
+            Evidence.objects.create(case=case, kind=kind, supports=reason, position=position, from_checklist=True)
             kinds_present.add(kind)
             position += 1
         _renumber(case)

@@ -774,6 +774,20 @@ class TestEvidenceSyncChecklist:
         services.case_update(case=case, goal=CaseGoal.PRINCIPAL_ONLY)
         assert Evidence.objects.filter(case=case, kind=EvidenceKind.BANK_STATEMENT, supports="").count() == 1
 
+    def test_a_goal_given_up_takes_its_missing_items_off_the_list(self, case):
+        services.case_update(case=case, goal=CaseGoal.PRINCIPAL_ONLY)
+        services.case_update(case=case, goal=CaseGoal.INTEREST_FROZEN)
+        assert not Evidence.objects.filter(case=case, kind=EvidenceKind.BANK_STATEMENT).exists()
+        assert positions(case) == list(range(1, Evidence.objects.filter(case=case).count() + 1))
+
+    def test_a_goal_given_up_keeps_what_was_uploaded_or_added_by_hand(self, case):
+        services.case_update(case=case, goal=CaseGoal.PRINCIPAL_ONLY)
+        give_file(Evidence.objects.get(case=case, kind=EvidenceKind.BANK_STATEMENT))
+        extra = services.evidence_create(case=case, kind=EvidenceKind.HOSPITAL_INVOICE, title="门诊发票")
+        services.case_update(case=case, goal=CaseGoal.INTEREST_FROZEN)
+        assert Evidence.objects.filter(case=case, kind=EvidenceKind.BANK_STATEMENT).count() == 1
+        assert Evidence.objects.filter(pk=extra.pk).exists()
+
     def test_withdrawn_reason_prunes_missing_items_and_unclaims_uploaded_ones(self, case):
         services.hardship_save(case=case, reasons=[HardshipReason.ILLNESS, HardshipReason.UNEMPLOYMENT])
         medical = give_file(Evidence.objects.get(case=case, kind=EvidenceKind.MEDICAL_RECORD))

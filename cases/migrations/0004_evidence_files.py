@@ -56,6 +56,11 @@ class Migration(migrations.Migration):
             },
         ),
         migrations.RunPython(carry_files_over, migrations.RunPython.noop),
+        migrations.AddField(
+            model_name="evidence",
+            name="from_checklist",
+            field=models.BooleanField(default=False, verbose_name="清单自动添加"),
+        ),
         migrations.RemoveField(
             model_name="evidence",
             name="content_type",
