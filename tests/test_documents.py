@@ -8,8 +8,16 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+import weasyprint.pdf
+import weasyprint.pdf.fonts
+import weasyprint.pdf.stream
+import weasyprint.text.fonts
 from django.urls import reverse
 from django.utils import timezone
+from fontTools.fontBuilder import FontBuilder
+from fontTools.pens.t2CharStringPen import T2CharStringPen
+from weasyprint import HTML
+from weasyprint.text import line_break
 
 from cases import pdf, selectors, services
 from cases.models import DocumentKind, DocumentStatus, GeneratedDocument
@@ -112,6 +120,103 @@ def test_only_embedded_subset_fonts(case, tmp_path, kind):
         assert "+" in name, row  # a subset carries a six-letter tag
         assert "NotoSansCJK" in name.replace("-", ""), row
         assert row[-5:-3] == ["yes", "yes"], row  # embedded, subset
+
+
+FOOTERS = {
+    "zh-hans": r"第\s*(\d+)\s*页\s*/\s*共\s*(\d+)\s*页",
+    "zh-hant": r"第\s*(\d+)\s*頁\s*/\s*共\s*(\d+)\s*頁",
+    "en": r"Page (\d+) of (\d+)",
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", FOOTERS)
+def test_page_footer_speaks_the_documents_language(case, tmp_path, language):
+    content = pdf.render_pdf(services.document_html(case=case, kind=DocumentKind.PROPOSAL, language=language))
+    text = pdf_text(content, tmp_path)
+    pages = re.findall(FOOTERS[language], text)
+    assert len(pages) >= 2 and pages[0][0] == "1"
+    assert [number for number, _ in pages] == [str(n) for n in range(1, len(pages) + 1)]
+    assert {total for _, total in pages} == {str(len(pages))}
+    for other, footer in FOOTERS.items():
+        if other != language:
+            assert not re.search(footer, text), other
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_text_needs_exactly_noto_sans_cjk_sc_regular_and_bold(case, tmp_path, language):
+    content = pdf.render_pdf(services.document_html(case=case, kind=DocumentKind.PROPOSAL, language=language))
+    fonts = pdf_fonts(content, tmp_path)
+    assert sorted(row[0].split("+", 1)[1] for row in fonts) == ["Noto-Sans-CJK-SC", "Noto-Sans-CJK-SC-Bold"]
+    assert all(row[1:4] == ["CID", "Type", "0C"] for row in fonts), fonts  # bare CFF holding only the used glyphs
+    assert len(content) < 150 * 1024
+
+
+def page_images(content: bytes, directory: Path) -> list[bytes]:
+    directory.mkdir()
+    (directory / "doc.pdf").write_bytes(content)
+    subprocess.run(["pdftoppm", "-r", "60", "-gray", str(directory / "doc.pdf"), str(directory / "page")], check=True)
+    return [page.read_bytes() for page in sorted(directory.glob("page-*.pgm"))]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_pages_look_as_weasyprint_alone_draws_them(case, tmp_path, monkeypatch, language):
+    """Compact fonts, the trimmed default stylesheet and the print stylesheet parsed once change no pixel."""
+    html = services.document_html(case=case, kind=DocumentKind.PROPOSAL, language=language)
+    ours = pdf.render_pdf(html)
+    monkeypatch.setattr(weasyprint.pdf, "build_fonts_dictionary", pdf._weasyprint_fonts_dictionary)
+    monkeypatch.setattr(weasyprint.pdf.fonts, "get_hb_object_data", weasyprint.text.fonts.get_hb_object_data)
+    monkeypatch.setattr(weasyprint.pdf.stream, "Font", weasyprint.pdf.fonts.Font)
+    fetcher = pdf.StaticOnlyFetcher()
+    theirs = HTML(string=html, base_url=pdf.BASE_URL, url_fetcher=fetcher).write_pdf(font_config=pdf._FONT_CONFIG)
+    assert len(ours) * 3 < len(theirs)
+    images = page_images(ours, tmp_path / "ours")
+    assert len(images) >= 2 and images == page_images(theirs, tmp_path / "theirs")
+
+
+@pytest.mark.django_db
+def test_no_text_is_laid_out_with_opentype_features(case, monkeypatch):
+    """WeasyPrint never frees the Pango attribute list of a text laid out with a feature such as tnum switched on."""
+    requested = []
+    font_features = line_break.font_features
+
+    def recording(*args, **kwargs):
+        features = font_features(*args, **kwargs)
+        if features:
+            requested.append(features)
+        return features
+
+    monkeypatch.setattr(line_break, "font_features", recording)
+    for kind in DocumentKind.values:
+        pdf.render_pdf(services.document_html(case=case, kind=kind, language="en"))
+    assert requested == []
+
+
+def name_keyed_cff() -> bytes:
+    builder = FontBuilder(1000, isTTF=False)
+    builder.setupGlyphOrder([".notdef", "A"])
+    builder.setupCharacterMap({ord("A"): "A"})
+    pen = T2CharStringPen(500, None)
+    pen.moveTo((0, 0))
+    pen.lineTo((250, 700))
+    pen.lineTo((500, 0))
+    pen.closePath()
+    glyph = pen.getCharString()
+    builder.setupCFF("Test-Regular", {"FullName": "Test Regular"}, {".notdef": glyph, "A": glyph}, {})
+    builder.setupHorizontalMetrics({".notdef": (500, 0), "A": (500, 0)})
+    builder.setupHorizontalHeader(ascent=800, descent=-200)
+    builder.setupNameTable({"familyName": "Test", "styleName": "Regular"})
+    builder.setupOS2()
+    builder.setupPost()
+    return builder.font.getTableData("CFF ")
+
+
+def test_only_cid_keyed_cff_fonts_are_renumbered():
+    """A name-keyed CFF font finds glyphs by their ids, so it must keep them: WeasyPrint's own subsetting."""
+    assert pdf._first_dict_operator(name_keyed_cff()) == bytes([2])  # FullName
+    assert pdf._first_dict_operator(b"\x01\x00\x04") is None
 
 
 def test_fetcher_refuses_files_and_network():
