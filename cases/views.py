@@ -401,13 +401,24 @@ def _redirect_after_upload(request, url: str):
     return HttpResponseClientRedirect(url)
 
 
-def _evidence_page(request, case: Case, evidence: Evidence, **forms):
+def _files_form_is_valid(request, form) -> bool:
+    """The form's own check, after the one the upload handler made: a file it dropped as too large is an error."""
+    refused = uploads.oversized_refusals(request)
+    if not refused:
+        return form.is_valid()
+    form.is_valid()
+    form.errors.pop("files", None)
+    form.add_error("files", refused)
+    return False
+
+
+def _evidence_page(request, case: Case, evidence: Evidence, **bound_forms):
     context = {
         "case": case,
         "item": evidence,
         "files": selectors.evidence_files(evidence),
-        "upload_form": forms.get("upload_form") or EvidenceUploadForm(),
-        "status_form": forms.get("status_form")
+        "upload_form": bound_forms.get("upload_form") or EvidenceUploadForm(),
+        "status_form": bound_forms.get("status_form")
         or EvidenceStatusForm(current=evidence.status, initial={"note": evidence.note}),
         "return_to": request.POST.get("return") or request.GET.get("return") or "",
     }
@@ -426,12 +437,7 @@ def evidence_upload(request, code, evidence_code):
     case = _case_for(request, code)
     evidence = _evidence_for(case, evidence_code)
     form = EvidenceUploadForm(request.POST, request.FILES)
-    refused = uploads.oversized_refusals(request)
-    if refused:
-        form.is_valid()
-        form.errors.pop("files", None)
-        form.add_error("files", refused)
-    elif form.is_valid():
+    if _files_form_is_valid(request, form):
         try:
             stored = services.evidence_upload(evidence=evidence, files=form.cleaned_data["files"])
         except ValidationError as error:
@@ -521,22 +527,14 @@ def evidence_file_replace(request, code, evidence_code, file_code):
     evidence = _evidence_for(case, evidence_code)
     stored = _evidence_file_for(evidence, file_code)
     form = EvidenceReplaceForm(request.POST, request.FILES) if request.method == "POST" else EvidenceReplaceForm()
-    if request.method == "POST":
-        refused = uploads.oversized_refusals(request)
-        if refused:
-            form.is_valid()
-            form.errors.pop("files", None)
-            form.add_error("files", refused)
-        elif form.is_valid():
-            try:
-                services.evidence_file_replace(evidence_file=stored, upload=form.cleaned_data["files"])
-            except ValidationError as error:
-                form.add_service_error(error)
-            else:
-                messages.success(request, _("已替换“%(name)s”。") % {"name": stored.original_name})
-                return _redirect_after_upload(
-                    request, reverse("cases:evidence_detail", args=[case.code, evidence.code])
-                )
+    if request.method == "POST" and _files_form_is_valid(request, form):
+        try:
+            services.evidence_file_replace(evidence_file=stored, upload=form.cleaned_data["files"])
+        except ValidationError as error:
+            form.add_service_error(error)
+        else:
+            messages.success(request, _("已替换“%(name)s”。") % {"name": stored.original_name})
+            return _redirect_after_upload(request, reverse("cases:evidence_detail", args=[case.code, evidence.code]))
     context = {"case": case, "item": evidence, "stored": stored, "form": form}
     return render(request, "cases/evidence/replace.html", context)
 
