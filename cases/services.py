@@ -751,6 +751,34 @@ def evidence_file_delete(*, evidence_file: EvidenceFile) -> None:
         _delete_after_commit(storage, names)
 
 
+# Long enough that no request or render still holding a file it has just written can be about to commit its row.
+ORPHAN_GRACE = timedelta(hours=6)
+STORED_FOLDERS = ("evidence", "evidence/thumbnails", "documents")
+
+
+def storage_sweep_orphans(*, now: datetime | None = None) -> int:
+    """Delete stored files that no row names: left behind when a process died between writing a file and committing
+    its row. Files are private data, so none may linger once nothing in the app can reach it."""
+    now = now or timezone.now()
+    storage = EvidenceFile._meta.get_field("file").storage
+    known = set(EvidenceFile.objects.values_list("file", flat=True))
+    known |= set(EvidenceFile.objects.exclude(thumbnail="").values_list("thumbnail", flat=True))
+    known |= set(GeneratedDocument.objects.exclude(file="").values_list("file", flat=True))
+    removed = 0
+    for folder in STORED_FOLDERS:
+        try:
+            _folders, names = storage.listdir(folder)
+        except FileNotFoundError:
+            continue
+        for name in (f"{folder}/{base}" for base in names):
+            if name not in known and storage.get_modified_time(name) < now - ORPHAN_GRACE:
+                storage.delete(name)
+                removed += 1
+    if removed:
+        logger.warning("removed %s stored files that no row names", removed)
+    return removed
+
+
 # --- Contact log ----------------------------------------------------------------------------------------------
 
 CONTACT_FIELDS = (

@@ -17,3 +17,9 @@ def render_document(document_id: int) -> str:
 def sweep_documents() -> dict[str, int]:
     close_old_connections()
     return services.document_sweep()
+
+
+@shared_task(name="cases.sweep_orphan_files")
+def sweep_orphan_files() -> int:
+    close_old_connections()
+    return services.storage_sweep_orphans()

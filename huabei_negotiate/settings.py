@@ -197,6 +197,7 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "sweep-documents": {"task": "cases.sweep_documents", "schedule": timedelta(minutes=1)},
+    "sweep-orphan-files": {"task": "cases.sweep_orphan_files", "schedule": timedelta(hours=1)},
 }
 
 # Development prints mail to the console; production sends through SMTP (EMAIL_HOST and friends).

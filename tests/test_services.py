@@ -1,5 +1,6 @@
 """The services in cases/services.py: each one works, and each bad input is refused with a keyed, translated error."""
 
+import os
 import re
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -1219,3 +1220,34 @@ class TestPayments:
         ]
         services.payment_delete(payment=Payment.objects.get())
         assert all(row == (Decimal("0.00"), InstallmentStatus.DUE) for row in installments(agreement))
+
+
+# --- Stored files -----------------------------------------------------------------------------------------------
+
+
+class TestStorageSweepOrphans:
+    def test_removes_only_old_files_no_row_names(self, settings, tmp_path, case):
+        settings.MEDIA_ROOT = tmp_path
+        evidence = services.evidence_create(case=case, kind=EvidenceKind.ID_CARD)
+        stored = services.evidence_upload(evidence=evidence, files=[SimpleUploadedFile("x.pdf", tiny_pdf())])[0]
+        document = GeneratedDocument.objects.create(case=case, kind="proposal", version=1)
+        document.file.save("p.pdf", ContentFile(b"%PDF-1.4 proposal"))
+        old_orphan = tmp_path / "evidence" / "dead.jpg"
+        fresh_orphan = tmp_path / "evidence" / "just-written.jpg"
+        old_thumbnail = tmp_path / "evidence" / "thumbnails" / "dead.jpg"
+        for path in (old_orphan, fresh_orphan, old_thumbnail):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(b"x")
+        day_ago = (timezone.now() - timedelta(days=1)).timestamp()
+        for path in (old_orphan, old_thumbnail, Path(stored.file.path), Path(document.file.path)):
+            os.utime(path, (day_ago, day_ago))
+
+        assert services.storage_sweep_orphans() == 2
+
+        assert not old_orphan.exists() and not old_thumbnail.exists()
+        assert fresh_orphan.exists()  # may belong to an upload whose row is about to be committed
+        assert Path(stored.file.path).exists() and Path(document.file.path).exists()
+
+    def test_an_empty_storage_is_fine(self, settings, tmp_path, db):
+        settings.MEDIA_ROOT = tmp_path / "nothing-yet"
+        assert services.storage_sweep_orphans() == 0

@@ -24,3 +24,14 @@ def test_the_app_is_configured_not_to_lose_jobs(celery_app):
     assert conf.visibility_timeout == visibility
     assert conf.broker_url.startswith("redis://")
     assert conf.task_always_eager is False
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_every_scheduled_task_runs_on_the_worker(celery_app, celery_worker, settings, tmp_path):
+    """Beat sends tasks by name: each name in the schedule must be one the worker knows, and must run there."""
+    settings.MEDIA_ROOT = tmp_path
+    for entry in celery_app.conf.beat_schedule.values():
+        result = celery_app.send_task(entry["task"])
+        assert result.get(timeout=20) is not None, entry["task"]
+        assert result.successful(), entry["task"]
