@@ -76,6 +76,9 @@ class Case(models.Model):
     wizard_step = models.CharField(_("填写到的步骤"), max_length=30, blank=True, editable=False)
     last_proposal_version = models.PositiveIntegerField(_("申请书最新版本号"), default=0, editable=False)
     last_letter_version = models.PositiveIntegerField(_("说明信最新版本号"), default=0, editable=False)
+    # The last change to anything the documents print (debts, budget, hardship, plan, contact, evidence): a version
+    # made before it is out of date.
+    documents_changed_at = models.DateTimeField(_("文书内容更新时间"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 

@@ -236,6 +236,14 @@ def case_with_parts(case_id: int) -> Case:
     return Case.objects.select_related("hardship").prefetch_related("debts", "evidence__files").get(pk=case_id)
 
 
+def outdated_documents(case: Case, by_kind: dict[str, list]) -> set[int]:
+    """The newest ready version of each document when the case changed after it was made: it prints old figures or
+    an old attachment list, and must be generated again before it is sent."""
+    changed = case.documents_changed_at
+    latest = [next((d for d in versions if d.status == DocumentStatus.READY), None) for versions in by_kind.values()]
+    return {d.pk for d in latest if d is not None and changed is not None and d.created_at < changed}
+
+
 def case_documents(case: Case) -> dict[str, list]:
     """Every version of each document, newest first, keyed by kind."""
     documents = list(GeneratedDocument.objects.filter(case=case).order_by("kind", "-version"))

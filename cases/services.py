@@ -223,6 +223,12 @@ def validate_id_number(value: str) -> str:
     return number
 
 
+def _touch(case_id: int) -> None:
+    """Something the documents print has changed: the case moves up the list and its documents are out of date."""
+    now = timezone.now()
+    Case.objects.filter(pk=case_id).update(updated_at=now, documents_changed_at=now)
+
+
 def case_create(*, owner, title: str, **fields: Any) -> Case:
     cleaned = _clean_case_fields({"title": title, **fields})
     with transaction.atomic():
@@ -237,6 +243,7 @@ def case_update(*, case: Case, **fields: Any) -> Case:
         locked = Case.objects.select_for_update().get(pk=case.pk)
         for name, value in cleaned.items():
             setattr(locked, name, value)
+        locked.documents_changed_at = timezone.now()
         _save(locked)
         if "goal" in cleaned:
             evidence_sync_checklist(case=locked)
@@ -329,7 +336,7 @@ def debt_create(*, case: Case, **fields: Any) -> Debt:
         debt = Debt(case=case, **cleaned)
         _check_debt_total(debt)
         _save(debt)
-        Case.objects.filter(pk=case.pk).update(updated_at=timezone.now())
+        _touch(case.pk)
     return debt
 
 
@@ -341,7 +348,7 @@ def debt_update(*, debt: Debt, **fields: Any) -> Debt:
             setattr(locked, name, value)
         _check_debt_total(locked)
         _save(locked)
-        Case.objects.filter(pk=locked.case_id).update(updated_at=timezone.now())
+        _touch(locked.case_id)
     for name in cleaned:
         setattr(debt, name, getattr(locked, name))
     return debt
@@ -351,7 +358,7 @@ def debt_delete(*, debt: Debt) -> None:
     with transaction.atomic():
         if debt.agreements.exists():
             raise ValidationError({NON_FIELD_ERRORS: _("这笔欠款已写进还款协议，不能删除。")}, code="in_agreement")
-        Case.objects.filter(pk=debt.case_id).update(updated_at=timezone.now())
+        _touch(debt.case_id)
         debt.delete()
 
 
@@ -403,7 +410,7 @@ def hardship_save(*, case: Case, **fields: Any) -> Hardship:
         if BUDGET_FIELDS & set(cleaned):
             hardship.budget_updated_at = timezone.now()
         _save(hardship)
-        Case.objects.filter(pk=case.pk).update(updated_at=timezone.now())
+        _touch(case.pk)
         if reasons_changed:
             evidence_sync_checklist(case=case)
     return hardship
@@ -497,7 +504,8 @@ def evidence_create(*, case: Case, kind: str, **fields: Any) -> Evidence:
     cleaned = _clean_evidence_fields(case, {"kind": kind, **fields})
     with transaction.atomic():
         evidence = Evidence(case=case, position=_next_position(case), **cleaned)
-        _save(evidence, exclude=["file"])
+        _save(evidence)
+        _touch(case.pk)
     return evidence
 
 
@@ -506,7 +514,8 @@ def evidence_update(*, evidence: Evidence, **fields: Any) -> Evidence:
     with transaction.atomic():
         for name, value in cleaned.items():
             setattr(evidence, name, value)
-        _save(evidence, exclude=["file"])
+        _save(evidence)
+        _touch(evidence.case_id)
     return evidence
 
 
@@ -557,7 +566,7 @@ def evidence_delete(*, evidence: Evidence) -> None:
         case = evidence.case
         evidence.delete()
         _renumber(case)
-        Case.objects.filter(pk=case.pk).update(updated_at=timezone.now())
+        _touch(case.pk)
         _delete_after_commit(storage, names)
 
 
@@ -690,7 +699,7 @@ def evidence_upload(*, evidence: Evidence, files: Iterable) -> list[EvidenceFile
                     )
                 )
             _mark_uploaded(locked)
-            Case.objects.filter(pk=case.pk).update(updated_at=timezone.now())
+            _touch(case.pk)
     except BaseException:
         for name in saved:
             storage.delete(name)
@@ -715,7 +724,7 @@ def evidence_file_replace(*, evidence_file: EvidenceFile, upload) -> EvidenceFil
                 setattr(locked, name, value)
             locked.save()
             _mark_uploaded(locked.evidence)
-            Case.objects.filter(pk=case.pk).update(updated_at=timezone.now())
+            _touch(case.pk)
             _delete_after_commit(storage, old_names)
     except BaseException:
         for name in saved:
@@ -747,7 +756,7 @@ def evidence_file_delete(*, evidence_file: EvidenceFile) -> None:
             evidence.status = EvidenceStatus.MISSING
             evidence.status_changed_on = timezone.localdate()
             evidence.save(update_fields=["status", "status_changed_on", "updated_at"])
-        Case.objects.filter(pk=evidence.case_id).update(updated_at=timezone.now())
+        _touch(evidence.case_id)
         _delete_after_commit(storage, names)
 
 

@@ -358,6 +358,7 @@ def _documents_context(case: Case) -> dict:
     return {
         "document_sections": [(kind, label, by_kind[kind]) for kind, label in DocumentKind.choices],
         "documents_busy": busy,
+        "outdated": selectors.outdated_documents(case, by_kind),
     }
 
 

@@ -12,6 +12,7 @@ import weasyprint.pdf
 import weasyprint.pdf.fonts
 import weasyprint.pdf.stream
 import weasyprint.text.fonts
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 from fontTools.fontBuilder import FontBuilder
@@ -21,6 +22,7 @@ from weasyprint.text import line_break
 
 from cases import pdf, selectors, services
 from cases.models import DocumentKind, DocumentStatus, GeneratedDocument
+from tests.files import tiny_pdf
 
 OUTPUT = Path(os.environ.get("TEST_OUTPUT_DIR", "test-output")) / "documents"
 
@@ -340,3 +342,33 @@ def test_outsiders_get_404(outsider_client, anonymous_client, case, media, monke
     generate = reverse("cases:document_generate", args=[case.code, "proposal"])
     assert outsider_client.post(generate).status_code == 404
     assert GeneratedDocument.objects.filter(case=case).count() == 1
+
+
+@pytest.mark.django_db
+def test_a_version_made_before_the_case_changed_is_marked_out_of_date(owner_client, case, media, monkeypatch):
+    monkeypatch.setattr(services, "_queue_render", lambda document_id: None)
+    document = services.document_request(case=case, kind=DocumentKind.PROPOSAL)
+    services.document_render(document_id=document.pk)
+    detail = reverse("cases:detail", args=[case.code])
+
+    def outdated() -> set[int]:
+        case.refresh_from_db()
+        return selectors.outdated_documents(case, selectors.case_documents(case))
+
+    assert outdated() == set()
+    services.contact_log_create(case=case, occurred_at=timezone.now(), channel="app_chat", summary="问了停息")
+    services.case_mark_step(case=case, step="review")
+    assert outdated() == set()  # neither a call nor moving through the wizard changes what the documents print
+    assert "内容已变动" not in owner_client.get(detail).content.decode()
+
+    item = case.evidence.first()
+    services.evidence_upload(evidence=item, files=[SimpleUploadedFile("id.pdf", tiny_pdf())])
+    assert outdated() == {document.pk}
+    page = owner_client.get(detail).content.decode()
+    assert "内容已变动，请重新生成" in page and 'id="bundle-outdated"' in page
+
+    newer = services.document_request(case=case, kind=DocumentKind.PROPOSAL)
+    services.document_render(document_id=newer.pk)
+    assert outdated() == set()
+    services.debt_update(debt=case.debts.first(), principal="12500")
+    assert outdated() == {newer.pk}

@@ -57,6 +57,11 @@ class Migration(migrations.Migration):
         ),
         migrations.RunPython(carry_files_over, migrations.RunPython.noop),
         migrations.AddField(
+            model_name="case",
+            name="documents_changed_at",
+            field=models.DateTimeField(blank=True, editable=False, null=True, verbose_name="文书内容更新时间"),
+        ),
+        migrations.AddField(
             model_name="evidence",
             name="from_checklist",
             field=models.BooleanField(default=False, verbose_name="清单自动添加"),
