@@ -8,6 +8,7 @@ from .models import (
     ContactLog,
     Debt,
     Evidence,
+    EvidenceEvent,
     EvidenceFile,
     GeneratedDocument,
     Hardship,
@@ -68,6 +69,16 @@ class EvidenceFileInline(admin.TabularInline):
         return False
 
 
+class EvidenceEventInline(admin.TabularInline):
+    model = EvidenceEvent
+    extra = 0
+    fields = ["status", "on", "note", "created_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
 @admin.register(Evidence)
 class EvidenceAdmin(admin.ModelAdmin):
     list_display = ["__str__", "case", "kind", "supports", "status", "status_changed_on", "position"]
@@ -75,7 +86,7 @@ class EvidenceAdmin(admin.ModelAdmin):
     search_fields = ["title", "note", "files__original_name", "case__title"]
     raw_id_fields = ["case"]
     readonly_fields = ["code", "created_at", "updated_at"]
-    inlines = [EvidenceFileInline]
+    inlines = [EvidenceFileInline, EvidenceEventInline]
 
 
 @admin.register(ContactLog)

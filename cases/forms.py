@@ -225,13 +225,19 @@ class EvidenceStatusForm(CaseFormMixin, forms.Form):
         max_length=2000,
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("例如：客服说需要加盖公章的版本。"),
+        help_text=_("例如：客服说需要加盖公章的版本。会记在这一步的记录里。"),
     )
+
+    # Forward first; going back to "uploaded" (it was not really sent) comes last.
+    ORDER = (EvidenceStatus.SENT, EvidenceStatus.ACCEPTED, EvidenceStatus.REJECTED, EvidenceStatus.UPLOADED)
 
     def __init__(self, *args, current: str, **kwargs):
         super().__init__(*args, **kwargs)
-        allowed = EVIDENCE_TRANSITIONS[current] - {EvidenceStatus.MISSING}
-        self.fields["status"].choices = [(value, label) for value, label in EvidenceStatus.choices if value in allowed]
+        # "missing" and the first "uploaded" follow from the files themselves: with no file there is nothing to record.
+        allowed = set() if current == EvidenceStatus.MISSING else EVIDENCE_TRANSITIONS[current]
+        labels = dict(EvidenceStatus.choices)
+        moves = [(value, labels[value]) for value in self.ORDER if value in allowed]
+        self.fields["status"].choices = [("", _("请选择")), *moves] if moves else []
 
 
 class PlanForm(CaseFormMixin, forms.Form):

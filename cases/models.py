@@ -315,6 +315,24 @@ class Evidence(models.Model):
         return self.title or str(self.get_kind_display())
 
 
+class EvidenceEvent(models.Model):
+    """One step of an item's history (uploaded, sent to the lender, rejected...) with its date and what was said."""
+
+    evidence = models.ForeignKey(Evidence, verbose_name=_("证明材料"), on_delete=models.CASCADE, related_name="events")
+    status = models.CharField(_("状态"), max_length=20, choices=EvidenceStatus.choices)
+    on = models.DateField(_("日期"))
+    note = models.TextField(_("备注"), blank=True, max_length=2000)
+    created_at = models.DateTimeField(_("记录时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("材料状态记录")
+        verbose_name_plural = _("材料状态记录")
+        ordering = ["evidence", "created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_status_display()} {self.on:%Y-%m-%d}"
+
+
 class EvidenceFile(models.Model):
     """One stored file of a proof document (a photo of each page, or one PDF), already checked and cleaned.
 

@@ -15,6 +15,7 @@ from .models import (
     DocumentKind,
     DocumentStatus,
     Evidence,
+    EvidenceEvent,
     EvidenceFile,
     EvidenceStatus,
     GeneratedDocument,
@@ -53,6 +54,11 @@ def case_evidence(case: Case) -> list[Evidence]:
 def case_missing_evidence(case: Case) -> list[Evidence]:
     """What the case still has to supply: nothing uploaded yet, or what the lender turned down."""
     return [item for item in case_evidence(case) if item.status in (EvidenceStatus.MISSING, EvidenceStatus.REJECTED)]
+
+
+def evidence_events(evidence: Evidence) -> list[EvidenceEvent]:
+    """The item's history, newest first."""
+    return list(evidence.events.order_by("-created_at", "-id"))
 
 
 def evidence_files(evidence: Evidence) -> list[EvidenceFile]:

@@ -37,6 +37,7 @@ from .models import (
     DocumentKind,
     DocumentStatus,
     Evidence,
+    EvidenceEvent,
     EvidenceFile,
     EvidenceKind,
     EvidenceStatus,
@@ -549,13 +550,20 @@ def evidence_set_status(
                 },
                 code="before_previous",
             )
-        locked.status = status
-        locked.status_changed_on = on
-        if note is not None:
-            locked.note = note.strip()
-        locked.save(update_fields=["status", "status_changed_on", "note", "updated_at"])
+        note = (note or "").strip()
+        _record_status(locked, status, on=on, note=note)
     evidence.status, evidence.status_changed_on, evidence.note = locked.status, on, locked.note
     return evidence
+
+
+def _record_status(evidence: Evidence, status: str, *, on: date, note: str = "") -> None:
+    """Move the item to `status` and add the step to its history; the item shows the note of its current step."""
+    evidence.status = status
+    evidence.status_changed_on = on
+    evidence.note = note
+    _save(evidence)
+    event = EvidenceEvent(evidence=evidence, status=status, on=on, note=note)
+    _save(event)
 
 
 def evidence_delete(*, evidence: Evidence) -> None:
@@ -666,9 +674,7 @@ def _refuse_duplicates(evidence: Evidence, checked: list[uploads.CheckedFile], *
 def _mark_uploaded(evidence: Evidence) -> None:
     """A first file, or a new file for an item the lender rejected, makes the item "uploaded" again."""
     if evidence.status in (EvidenceStatus.MISSING, EvidenceStatus.REJECTED):
-        evidence.status = EvidenceStatus.UPLOADED
-        evidence.status_changed_on = timezone.localdate()
-        evidence.save(update_fields=["status", "status_changed_on", "updated_at"])
+        _record_status(evidence, EvidenceStatus.UPLOADED, on=timezone.localdate())
 
 
 def evidence_upload(*, evidence: Evidence, files: Iterable) -> list[EvidenceFile]:
@@ -753,9 +759,7 @@ def evidence_file_delete(*, evidence_file: EvidenceFile) -> None:
             if item.position != number:
                 EvidenceFile.objects.filter(pk=item.pk).update(position=number)
         if not remaining.exists() and evidence.status != EvidenceStatus.MISSING:
-            evidence.status = EvidenceStatus.MISSING
-            evidence.status_changed_on = timezone.localdate()
-            evidence.save(update_fields=["status", "status_changed_on", "updated_at"])
+            _record_status(evidence, EvidenceStatus.MISSING, on=timezone.localdate())
         _touch(evidence.case_id)
         _delete_after_commit(storage, names)
 

@@ -419,8 +419,8 @@ def _evidence_page(request, case: Case, evidence: Evidence, **bound_forms):
         "item": evidence,
         "files": selectors.evidence_files(evidence),
         "upload_form": bound_forms.get("upload_form") or EvidenceUploadForm(),
-        "status_form": bound_forms.get("status_form")
-        or EvidenceStatusForm(current=evidence.status, initial={"note": evidence.note}),
+        "status_form": bound_forms.get("status_form") or EvidenceStatusForm(current=evidence.status),
+        "events": selectors.evidence_events(evidence),
         "return_to": request.POST.get("return") or request.GET.get("return") or "",
     }
     return render(request, "cases/evidence/detail.html", context)

@@ -1,5 +1,7 @@
 """Migrations that move data: what a case held before the change is still there after it."""
 
+from datetime import date
+
 import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
@@ -13,7 +15,7 @@ def migrate(target: list[tuple[str, str]]):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_an_items_single_file_becomes_the_first_of_its_files():
+def test_an_items_single_file_and_status_carry_over():
     before = migrate([("cases", "0003_document_language")])
     User = before.get_model("accounts", "User")
     Case = before.get_model("cases", "Case")
@@ -28,7 +30,9 @@ def test_an_items_single_file_becomes_the_first_of_its_files():
         original_name="身份证.jpg",
         content_type="image/jpeg",
         size=1234,
-        status="uploaded",
+        status="sent",
+        status_changed_on=date(2026, 3, 2),
+        note="发给了在线客服",
     )
     Evidence.objects.create(case=case, kind="statement", position=2)
     try:
@@ -37,5 +41,8 @@ def test_an_items_single_file_becomes_the_first_of_its_files():
         files = list(EvidenceFile.objects.values_list("evidence_id", "file", "original_name", "content_type", "size"))
         assert files == [(with_file.pk, "evidence/old.jpg", "身份证.jpg", "image/jpeg", 1234)]
         assert after.get_model("cases", "Evidence").objects.count() == 2
+        EvidenceEvent = after.get_model("cases", "EvidenceEvent")
+        history = list(EvidenceEvent.objects.values_list("evidence_id", "status", "on", "note"))
+        assert history == [(with_file.pk, "sent", date(2026, 3, 2), "发给了在线客服")]
     finally:
         migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())

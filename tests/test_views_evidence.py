@@ -741,10 +741,42 @@ def test_transition_not_allowed_is_refused(owner_client, case, id_card, stored_p
     assert evidence_rows() == before_rows and status_of(id_card) == EvidenceStatus.UPLOADED
 
 
-def test_item_without_a_file_cannot_be_marked_uploaded(owner_client, case, statement):
+def test_item_without_a_file_offers_no_status_to_record(owner_client, case, statement):
+    page = text(owner_client.get(url("evidence_detail", case, statement)))
+    assert "上传文件后，才能记录提交和审核结果。" in page and 'name="status"' not in page
     response = post_status(owner_client, case, statement, EvidenceStatus.UPLOADED)
-    assert response.status_code == 200 and "请先上传这份材料的文件。" in text(response)
-    assert status_of(statement) == EvidenceStatus.MISSING
+    assert response.status_code == 200 and "上传文件后，才能记录提交和审核结果。" in text(response)
+    assert status_of(statement) == EvidenceStatus.MISSING and not statement.events.exists()
+
+
+def test_the_history_keeps_every_step_with_its_date_and_note(owner_client, case, id_card, stored_photo):
+    sent_on, rejected_on = TODAY - timedelta(days=4), TODAY - timedelta(days=1)
+    post_status(owner_client, case, id_card, EvidenceStatus.SENT, on=sent_on, note="发到客服邮箱")
+    post_status(owner_client, case, id_card, EvidenceStatus.REJECTED, on=rejected_on, note="照片不清楚")
+    history = [(e.status, e.on, e.note) for e in id_card.events.order_by("created_at", "id")]
+    assert history == [
+        (EvidenceStatus.UPLOADED, TODAY, ""),
+        (EvidenceStatus.SENT, sent_on, "发到客服邮箱"),
+        (EvidenceStatus.REJECTED, rejected_on, "照片不清楚"),
+    ]
+    page = text(owner_client.get(url("evidence_detail", case, id_card)))
+    listed = page[page.index('id="evidence-history"') :]
+    assert listed.index("照片不清楚") < listed.index("发到客服邮箱")  # newest first
+    # A new file after the rejection: uploaded again, and the case page no longer shows the rejection's note.
+    owner_client.post(url("evidence_upload", case, id_card), {"files": photo("清楚的.jpg")})
+    id_card.refresh_from_db()
+    assert (id_card.status, id_card.note) == (EvidenceStatus.UPLOADED, "")
+    assert id_card.events.count() == 4
+
+
+def test_status_choices_put_the_next_step_first_and_preselect_nothing(owner_client, case, id_card, stored_photo):
+    post_status(owner_client, case, id_card, EvidenceStatus.SENT)
+    page = text(owner_client.get(url("evidence_detail", case, id_card)))
+    select = page[page.index('name="status"') :]
+    select = select[: select.index("</select>")]
+    values = re.findall(r'<option value="([a-z]*)"', select)
+    assert values == ["", EvidenceStatus.ACCEPTED, EvidenceStatus.REJECTED, EvidenceStatus.UPLOADED]
+    assert re.findall(r'<option value="([a-z]*)" selected', select) == [""]  # the placeholder, not a step
 
 
 def test_case_page_shows_each_status_and_what_is_missing(owner_client, case, id_card, statement, stored_photo):

@@ -4,9 +4,13 @@ from django.db import migrations, models
 
 
 def carry_files_over(apps, schema_editor):
-    """An item that held one file now holds a list of files: its file becomes the first of the list."""
+    """An item that held one file now holds a list of files: its file becomes the first of the list; its status,
+    with its date and note, becomes the first entry of its history."""
     Evidence = apps.get_model("cases", "Evidence")
     EvidenceFile = apps.get_model("cases", "EvidenceFile")
+    EvidenceEvent = apps.get_model("cases", "EvidenceEvent")
+    for item in Evidence.objects.exclude(status="missing").exclude(status_changed_on=None).iterator():
+        EvidenceEvent.objects.create(evidence=item, status=item.status, on=item.status_changed_on, note=item.note)
     for item in Evidence.objects.exclude(file="").iterator():
         EvidenceFile.objects.create(
             evidence=item,
@@ -53,6 +57,43 @@ class Migration(migrations.Migration):
                 "verbose_name": "材料文件",
                 "verbose_name_plural": "材料文件",
                 "ordering": ["evidence", "position", "id"],
+            },
+        ),
+        migrations.CreateModel(
+            name="EvidenceEvent",
+            fields=[
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("missing", "待上传"),
+                            ("uploaded", "已上传"),
+                            ("sent", "已提交给平台"),
+                            ("accepted", "平台已认可"),
+                            ("rejected", "平台未认可"),
+                        ],
+                        max_length=20,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("on", models.DateField(verbose_name="日期")),
+                ("note", models.TextField(blank=True, max_length=2000, verbose_name="备注")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="记录时间")),
+                (
+                    "evidence",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="events",
+                        to="cases.evidence",
+                        verbose_name="证明材料",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "材料状态记录",
+                "verbose_name_plural": "材料状态记录",
+                "ordering": ["evidence", "created_at", "id"],
             },
         ),
         migrations.RunPython(carry_files_over, migrations.RunPython.noop),
