@@ -5,6 +5,8 @@ import shutil
 import zipfile
 from typing import IO
 
+from django.utils import timezone
+
 from . import selectors
 from .models import Case
 
@@ -21,7 +23,10 @@ def write_bundle(case: Case, out: IO[bytes]) -> list[str]:
             except FileNotFoundError:
                 logger.error("case %s: %s is missing from storage", case.pk, stored.file.name)
                 continue
-            with source, archive.open(name, "w") as target:
+            # Dated now, in the user's time zone: without a date every entry would say 1980-01-01.
+            entry = zipfile.ZipInfo(name, date_time=timezone.localtime().timetuple()[:6])
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            with source, archive.open(entry, "w") as target:
                 shutil.copyfileobj(source, target, 1024 * 1024)
             names.append(name)
     return names

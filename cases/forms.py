@@ -205,6 +205,7 @@ class EvidenceFilesField(forms.FileField):
 
 
 FILE_HELP = _("PDF 或照片（JPG、PNG、WebP、HEIC），每个文件不超过 15 MB，整个案件不超过 100 MB。可以一次选多张。")
+REPLACE_HELP = _("PDF 或照片（JPG、PNG、WebP、HEIC），不超过 15 MB。")
 
 
 class EvidenceUploadForm(CaseFormMixin, forms.Form):
@@ -212,7 +213,7 @@ class EvidenceUploadForm(CaseFormMixin, forms.Form):
 
 
 class EvidenceReplaceForm(CaseFormMixin, forms.Form):
-    files = EvidenceFilesField(label=_("新文件"), multiple=False, help_text=FILE_HELP)
+    files = EvidenceFilesField(label=_("新文件"), multiple=False, help_text=REPLACE_HELP)
 
 
 class EvidenceStatusForm(CaseFormMixin, forms.Form):

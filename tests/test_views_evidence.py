@@ -829,6 +829,8 @@ def test_bundle_holds_the_latest_ready_document_and_every_file_in_case_page_orde
     assert archive.read("附件01-身份证-1.jpg") == stored[front.file.name]
     assert archive.read("附件01-身份证-2.pdf") == stored[back.file.name]
     assert archive.read("附件02-账单或欠款明细.png") == stored[bill.file.name]
+    today = timezone.localdate()
+    assert {entry.date_time[:3] for entry in archive.infolist()} == {(today.year, today.month, today.day)}
 
 
 def test_bundle_of_a_case_without_files_is_an_empty_zip(owner_client, case):

@@ -18,6 +18,12 @@ function uploadProgress(event) {
   }
 }
 document.addEventListener("htmx:beforeRequest", uploadProgress);
+// A new upload makes the previous one's "uploaded" banner stale: it would stand above this one's refusal.
+document.addEventListener("htmx:beforeRequest", function (event) {
+  if (event.target.closest && event.target.closest("[data-upload-progress]")) {
+    document.querySelectorAll(".messages").forEach(function (box) { box.remove(); });
+  }
+});
 document.addEventListener("htmx:xhr:progress", uploadProgress);
 document.addEventListener("htmx:afterRequest", function (event) {
   var form = event.target.closest ? event.target.closest("[data-upload-progress]") : null;

@@ -175,6 +175,8 @@ def test_upload_works_without_javascript(
         expect(page.get_by_text("已上传 1 个文件")).to_be_visible()
         expect(page.locator("#evidence-files")).to_contain_text("bill.pdf")
         page.screenshot(path=evidence_screenshot_dir / "no-js-uploaded.png", full_page=True)
+        # The menu cannot be toggled without JavaScript: it is shown open, with the way out.
+        expect(page.get_by_role("button", name="退出")).to_be_visible()
         assert [f.original_name for f in item.files.all()] == ["bill.pdf"]
     finally:
         context.close()
