@@ -208,19 +208,22 @@ _ID_CHECK = "10X98765432"
 def validate_id_number(value: str) -> str:
     """A mainland resident ID number: 18 characters whose last one is the ISO 7064 check character."""
     number = (value or "").strip().upper()
-    error = ValidationError({"id_number": _("身份证号应为 18 位，请核对（最后一位可能是 X）。")}, code="invalid")
     # ASCII only: str.isdigit() also accepts characters such as "²" that int() then refuses.
     if not re.fullmatch(r"[0-9]{17}[0-9X]", number):
-        raise error
-    check = _ID_CHECK[sum(int(d) * w for d, w in zip(number[:17], _ID_WEIGHTS, strict=True)) % 11]
-    if number[17] != check:
-        raise error
+        raise ValidationError({"id_number": _("身份证号应为 18 位，请核对（最后一位可能是 X）。")}, code="invalid")
     try:
         born = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError:
-        raise error from None
-    if born > timezone.localdate() or born.year < 1900:
-        raise error
+        born = None
+    if born is None or born > timezone.localdate() or born.year < 1900:
+        raise ValidationError(
+            {"id_number": _("身份证号第 7 到 14 位是出生日期，现在不是真实的日期，请核对。")}, code="invalid_birth_date"
+        )
+    check = _ID_CHECK[sum(int(d) * w for d, w in zip(number[:17], _ID_WEIGHTS, strict=True)) % 11]
+    if number[17] != check:
+        raise ValidationError(
+            {"id_number": _("身份证号有一位对不上（按最后一位校验码算），请对照身份证逐位核对。")}, code="bad_check"
+        )
     return number
 
 
@@ -1010,11 +1013,13 @@ PENDING_TOO_LONG = timedelta(minutes=2)
 MAX_ATTEMPTS = 3
 
 
-def document_html(*, case: Case, kind: str, language: str) -> str:
-    """The document as HTML: the browser preview shows exactly what the worker prints."""
+def document_html(*, case: Case, kind: str, language: str, back_url: str = "") -> str:
+    """The document as HTML: the browser preview shows exactly what the worker prints, under a bar leading back to
+    the case (`back_url`, for the preview only)."""
     with translation.override(language):
         context = selectors.document_context(case)
         context["doc"]["title"] = DocumentKind(kind).label
+        context["back_url"] = back_url
         return render_to_string(DOCUMENT_TEMPLATES[kind], context)
 
 

@@ -326,7 +326,8 @@ def _document_kind(kind: str) -> str:
 def document_preview(request, code, kind):
     """The document in the browser, from the same template the worker prints."""
     case = _case_for(request, code)
-    html = services.document_html(case=case, kind=_document_kind(kind), language=get_language())
+    back_url = reverse("cases:detail", args=[case.code]) + "#documents"
+    html = services.document_html(case=case, kind=_document_kind(kind), language=get_language(), back_url=back_url)
     return HttpResponse(html)
 
 

@@ -320,6 +320,9 @@ def test_preview_is_the_same_template(owner_client, case):
     response = owner_client.get(reverse("cases:document_preview", args=[case.code, "proposal"]))
     assert response.status_code == 200
     assert "张三" in response.content.decode()
+    back = reverse("cases:detail", args=[case.code]) + "#documents"
+    assert f'<nav class="preview-bar"><a href="{back}">' in response.content.decode()
+    assert "preview-bar" not in services.document_html(case=case, kind=DocumentKind.PROPOSAL, language="zh-hans")
     assert owner_client.get(reverse("cases:document_preview", args=[case.code, "nope"])).status_code == 404
 
 

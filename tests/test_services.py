@@ -486,28 +486,33 @@ class TestIdNumber:
     def test_valid_number_through_the_validator(self):
         assert services.validate_id_number(VALID_ID.lower()) == VALID_ID
 
+    LENGTH = "身份证号应为 18 位，请核对（最后一位可能是 X）。"
+    BIRTH = "身份证号第 7 到 14 位是出生日期，现在不是真实的日期，请核对。"
+    CHECK = "身份证号有一位对不上（按最后一位校验码算），请对照身份证逐位核对。"
+
     @pytest.mark.parametrize(
-        "value",
+        ("value", "expected"),
         [
-            "110105194912310021",  # check character should be X
-            "11010519491231002Y",
-            VALID_ID[:-1],  # 17 characters
-            VALID_ID + "1",  # 19 characters
-            "11010519491231",  # an old 15-digit number
-            "A1010519491231002X",
-            "1101051949123100²X",  # str.isdigit() says yes, int() says no
-            with_check_character("11010519491331002"),  # month 13
-            with_check_character("11010519490230002"),  # 30 Feb
-            with_check_character("11010520010229002"),  # 29 Feb of a common year
-            with_check_character("11010519490000002"),  # month and day 0
-            with_check_character("11010500000101002"),  # year 0
-            with_check_character("11010518000101002"),  # before 1900
-            with_check_character("11010520990101002"),  # born in the future
+            ("110105194912310021", CHECK),  # check character should be X
+            ("11010519491231002Y", LENGTH),
+            (VALID_ID[:-1], LENGTH),  # 17 characters
+            (VALID_ID + "1", LENGTH),  # 19 characters
+            ("11010519491231", LENGTH),  # an old 15-digit number
+            ("A1010519491231002X", LENGTH),
+            ("1101051949123100²X", LENGTH),  # str.isdigit() says yes, int() says no
+            (with_check_character("11010519491331002"), BIRTH),  # month 13
+            (with_check_character("11010519490230002"), BIRTH),  # 30 Feb
+            (with_check_character("11010520010229002"), BIRTH),  # 29 Feb of a common year
+            (with_check_character("11010519490000002"), BIRTH),  # month and day 0
+            (with_check_character("11010500000101002"), BIRTH),  # year 0
+            (with_check_character("11010518000101002"), BIRTH),  # before 1900
+            (with_check_character("11010520990101002"), BIRTH),  # born in the future
+            ("110105194912310012", CHECK),  # one digit copied wrong
         ],
     )
-    def test_invalid_numbers_are_refused(self, owner, value):
+    def test_invalid_numbers_are_refused_saying_what_is_wrong(self, owner, value, expected):
         messages = assert_refused("id_number", make_case, owner, id_number=value)
-        assert messages == ["身份证号应为 18 位，请核对（最后一位可能是 X）。"]
+        assert messages == [expected]
 
     def test_stored_encrypted_and_shown_masked(self, owner):
         case = make_case(owner, id_number=VALID_ID)

@@ -250,7 +250,7 @@ class TestSteps:
 
     def test_contact_rejects_a_bad_id_number(self, owner_client, full_case):
         response = owner_client.post(step_url(full_case, "contact"), {**CONTACT, "id_number": "110105194912310021"})
-        assert "身份证号应为 18 位" in response.content.decode()
+        assert "身份证号有一位对不上" in response.content.decode()
         full_case.refresh_from_db()
         assert full_case.id_number == CONTACT["id_number"]
 
