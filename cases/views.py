@@ -157,6 +157,7 @@ def _plan_context(case: Case, *, months, down_payment) -> dict:
         "goal_choices": CaseGoal.choices,
         "budget": selectors.case_budget(case),
         "total": selectors.case_total_balance(case),
+        "requested_months": months,
     }
 
 

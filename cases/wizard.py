@@ -211,6 +211,17 @@ def _plan_answers(case: Case) -> list[Answer]:
             Answer(_("合计还款"), plans.format_yuan(scenario.total_paid)),
             Answer(_("比照常还款少付"), plans.format_yuan(scenario.saved)),
         ]
+        if not scenario.fits_budget:
+            answers.append(
+                Answer(
+                    _("注意"),
+                    _(
+                        "每月还款超出了您每月能拿出的 %(budget)s：签了还不上，协议会作废。"
+                        "建议回到这一步，把期数留空或改长。"
+                    )
+                    % {"budget": plans.format_yuan(selectors.case_budget(case) or 0)},
+                )
+            )
     return answers
 
 

@@ -234,6 +234,21 @@ class TestSteps:
         full_case.refresh_from_db()
         assert full_case.requested_months is None
 
+    def test_too_few_chosen_months_are_blamed_on_the_months_not_on_the_budget(self, owner_client, full_case):
+        # ¥20,500 at ¥1,500 a month fits in some term, but not in 6 months: say so, not "nothing fits in 60".
+        url = reverse("cases:plan_preview", args=[full_case.code])
+        body = owner_client.get(url, {"requested_months": "6"}, HTTP_HX_REQUEST="true").content.decode()
+        assert "按您选的 6 期，每种方案的月供都超出了您每月能拿出的钱" in body
+        assert "60 期以内的方案都超出" not in body
+        body = owner_client.get(url, {}, HTTP_HX_REQUEST="true").content.decode()
+        assert "超出了您每月能拿出的钱" not in body
+
+    def test_review_warns_when_the_chosen_plan_is_over_budget(self, owner_client, full_case):
+        assert "签了还不上" not in owner_client.get(step_url(full_case, "review")).content.decode()
+        services.case_update(case=full_case, requested_months=12)
+        body = owner_client.get(step_url(full_case, "review")).content.decode()
+        assert "每月还款超出了您每月能拿出的 ¥1,500.00：签了还不上，协议会作废。" in body
+
     def test_contact_saves_the_id_number_encrypted_and_masked(self, owner_client, case):
         response = owner_client.post(step_url(case, "contact"), CONTACT)
         assert response["Location"] == step_url(case, "review")
