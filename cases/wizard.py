@@ -303,9 +303,10 @@ STEPS: tuple[Step, ...] = (
         title=_("证明材料清单"),
         form_class=ExtraEvidenceForm,
         template="cases/wizard/evidence.html",
-        help=_("根据您的困难原因和申请的方案，需要准备下面这些材料。现在不用上传，之后在案件页面随时补上。"),
-        # Skipped only when a saved hardship names no reason: then there is no claim to prove beyond the basics.
-        applies=lambda case: _hardship(case) is None or bool(_hardship(case).reasons),
+        help=_("根据您的困难原因和申请的方案，需要准备下面这些材料。可以现在就上传，也可以之后在案件页面补上。"),
+        # Skipped only when the hardship step was passed naming no reason: then there is no claim to prove beyond the
+        # basics. Before that step the answer is not known yet, and the step counts, so "of 8" does not flicker.
+        applies=lambda case: _hardship(case) is None or bool(_hardship(case).reasons) or not _passed(case, "hardship"),
         is_done=lambda case: _passed(case, "evidence"),
         save=_evidence_save,
         answers=_evidence_answers,
