@@ -6,7 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from . import services, uploads
+from . import plans, services, uploads
 from .models import EVIDENCE_TRANSITIONS, CaseGoal, EvidenceKind, EvidenceStatus, HardshipReason, LenderKind
 
 DATE_INPUT = {"type": "date"}
@@ -131,7 +131,7 @@ class DebtForm(CaseFormMixin, forms.Form):
     def service_fields(self) -> dict:
         data = dict(self.cleaned_data)
         rate = data.pop("daily_rate_percent")
-        data["daily_rate"] = rate if rate is not None else services.plans.HUABEI_DAILY_RATE
+        data["daily_rate"] = rate if rate is not None else plans.HUABEI_DAILY_RATE
         for name in ("interest", "penalty_interest", "fees"):
             data[name] = data[name] or Decimal("0")
         return data

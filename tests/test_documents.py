@@ -255,7 +255,7 @@ def test_a_render_failure_is_recorded_with_a_message(case, media, monkeypatch):
     def broken(html, **kwargs):
         raise RuntimeError("layout exploded")
 
-    monkeypatch.setattr(services.pdf, "render_pdf", broken)
+    monkeypatch.setattr(services.documents.pdf, "render_pdf", broken)
     document = services.document_request(case=case, kind=DocumentKind.PROPOSAL)
     result = services.document_render(document_id=document.pk)
     assert result.status == DocumentStatus.FAILED
@@ -266,7 +266,7 @@ def test_a_render_failure_is_recorded_with_a_message(case, media, monkeypatch):
 @pytest.mark.django_db
 def test_sweep_requeues_then_fails_after_three_tries(case, media, monkeypatch):
     queued = []
-    monkeypatch.setattr(services, "_queue_render", queued.append)
+    monkeypatch.setattr(services.documents, "_queue_render", queued.append)
     document = services.document_request(case=case, kind=DocumentKind.PROPOSAL)
     old = timezone.now() - timedelta(hours=1)
     GeneratedDocument.objects.filter(pk=document.pk).update(status=DocumentStatus.RUNNING, started_at=old, attempts=1)
@@ -304,7 +304,7 @@ def test_generate_to_download_through_redis_and_a_worker(owner_client, case, med
 
 @pytest.mark.django_db
 def test_status_fragment_polls_only_while_busy(owner_client, case, media, monkeypatch):
-    monkeypatch.setattr(services, "_queue_render", lambda document_id: None)
+    monkeypatch.setattr(services.documents, "_queue_render", lambda document_id: None)
     url = reverse("cases:document_status", args=[case.code])
     document = services.document_request(case=case, kind=DocumentKind.PROPOSAL)
     body = owner_client.get(url, HTTP_HX_REQUEST="true").content.decode()
@@ -328,7 +328,7 @@ def test_preview_is_the_same_template(owner_client, case):
 
 @pytest.mark.django_db
 def test_outsiders_get_404(outsider_client, anonymous_client, case, media, monkeypatch):
-    monkeypatch.setattr(services, "_queue_render", lambda document_id: None)
+    monkeypatch.setattr(services.documents, "_queue_render", lambda document_id: None)
     document = services.document_request(case=case, kind=DocumentKind.PROPOSAL)
     services.document_render(document_id=document.pk)
     urls = [
@@ -349,7 +349,7 @@ def test_outsiders_get_404(outsider_client, anonymous_client, case, media, monke
 
 @pytest.mark.django_db
 def test_a_version_made_before_the_case_changed_is_marked_out_of_date(owner_client, case, media, monkeypatch):
-    monkeypatch.setattr(services, "_queue_render", lambda document_id: None)
+    monkeypatch.setattr(services.documents, "_queue_render", lambda document_id: None)
     document = services.document_request(case=case, kind=DocumentKind.PROPOSAL)
     services.document_render(document_id=document.pk)
     detail = reverse("cases:detail", args=[case.code])

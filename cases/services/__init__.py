@@ -1,0 +1,116 @@
+"""Every write to a case and what it holds: validated, atomic, and named <entity>_<action>.
+
+Errors are django ValidationErrors keyed by field with translated messages; a failed call changes nothing.
+Callers pass objects already checked for ownership (a view's `_case_for`); children are checked against their case.
+One module per part of a case; everything public is here, so callers write `services.evidence_upload(...)`.
+"""
+
+from .agreement import (
+    agreement_create,
+    agreement_outstanding,
+    payment_delete,
+    payment_record,
+)
+from .case import (
+    BUDGET_FIELDS,
+    CASE_FIELDS,
+    DEBT_FIELDS,
+    HARDSHIP_FIELDS,
+    case_change_status,
+    case_create,
+    case_delete,
+    case_mark_step,
+    case_update,
+    debt_create,
+    debt_delete,
+    debt_update,
+    hardship_save,
+    validate_id_number,
+)
+from .common import (
+    clean_amount,
+    clean_annual_rate,
+    clean_daily_rate,
+    clean_past_date,
+)
+from .contact import (
+    CONTACT_FIELDS,
+    contact_log_create,
+    contact_log_delete,
+    contact_log_update,
+)
+from .documents import (
+    DOCUMENT_TEMPLATES,
+    MAX_ATTEMPTS,
+    PENDING_TOO_LONG,
+    STALE_AFTER,
+    document_html,
+    document_render,
+    document_request,
+    document_sweep,
+)
+from .evidence import (
+    EVIDENCE_FIELDS,
+    ORPHAN_GRACE,
+    STORED_FOLDERS,
+    case_evidence_bytes,
+    evidence_create,
+    evidence_delete,
+    evidence_file_delete,
+    evidence_file_replace,
+    evidence_set_status,
+    evidence_sync_checklist,
+    evidence_update,
+    evidence_upload,
+    storage_sweep_orphans,
+)
+
+__all__ = [
+    "BUDGET_FIELDS",
+    "CASE_FIELDS",
+    "CONTACT_FIELDS",
+    "DEBT_FIELDS",
+    "DOCUMENT_TEMPLATES",
+    "EVIDENCE_FIELDS",
+    "HARDSHIP_FIELDS",
+    "MAX_ATTEMPTS",
+    "ORPHAN_GRACE",
+    "PENDING_TOO_LONG",
+    "STALE_AFTER",
+    "STORED_FOLDERS",
+    "agreement_create",
+    "agreement_outstanding",
+    "case_change_status",
+    "case_create",
+    "case_delete",
+    "case_evidence_bytes",
+    "case_mark_step",
+    "case_update",
+    "clean_amount",
+    "clean_annual_rate",
+    "clean_daily_rate",
+    "clean_past_date",
+    "contact_log_create",
+    "contact_log_delete",
+    "contact_log_update",
+    "debt_create",
+    "debt_delete",
+    "debt_update",
+    "document_html",
+    "document_render",
+    "document_request",
+    "document_sweep",
+    "evidence_create",
+    "evidence_delete",
+    "evidence_file_delete",
+    "evidence_file_replace",
+    "evidence_set_status",
+    "evidence_sync_checklist",
+    "evidence_update",
+    "evidence_upload",
+    "hardship_save",
+    "payment_delete",
+    "payment_record",
+    "storage_sweep_orphans",
+    "validate_id_number",
+]
