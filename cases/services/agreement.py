@@ -1,6 +1,5 @@
 """The agreement as signed, its installments, and the payments against them."""
 
-import logging
 from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
@@ -22,8 +21,6 @@ from ..models import (
     Payment,
 )
 from .common import _months, _save, clean_amount, clean_annual_rate, clean_past_date
-
-logger = logging.getLogger(__name__)
 
 # --- Agreement, installments and payments ---------------------------------------------------------------------
 

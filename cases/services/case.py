@@ -1,6 +1,5 @@
 """The case itself, its debts, and its hardship and budget."""
 
-import logging
 import re
 from datetime import date
 from decimal import Decimal
@@ -25,8 +24,6 @@ from ..models import (
 )
 from .common import _months, _only, _save, _touch, clean_amount, clean_daily_rate, clean_past_date
 from .evidence import _stored_names, evidence_sync_checklist
-
-logger = logging.getLogger(__name__)
 
 # --- Case -----------------------------------------------------------------------------------------------------
 

@@ -1,6 +1,5 @@
 """Validation and saving shared by the services: amounts, dates, rates, model validation, "the case changed"."""
 
-import logging
 from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -17,8 +16,6 @@ from ..models import (
     MAX_AMOUNT,
     Case,
 )
-
-logger = logging.getLogger(__name__)
 
 # --- validation shared by the services ------------------------------------------------------------------------
 

@@ -1,6 +1,5 @@
 """The log of every contact with the lender."""
 
-import logging
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -14,8 +13,6 @@ from ..models import (
     ContactLog,
 )
 from .common import _only, _save
-
-logger = logging.getLogger(__name__)
 
 # --- Contact log ----------------------------------------------------------------------------------------------
 
