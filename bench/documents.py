@@ -48,11 +48,14 @@ def rss_mb() -> float:
     raise RuntimeError("no VmRSS in /proc/self/status")
 
 
-def build_case(owner, title: str):
-    """The case of tests/test_documents.py, with one hardship reason so that it has six attachments."""
+def sample_case(owner, title: str, reasons: tuple[str, ...] = ("unemployment",)):
+    """A realistic case: three debts, a 36-month plan, a budget, a hardship and its evidence, contact details.
+
+    The document tests render it too, so that what the bench times is what the tests check.
+    """
     from django.utils import timezone
 
-    from cases import selectors, services
+    from cases import services
 
     case = services.case_create(owner=owner, title=title, overdue_products=["huabei", "credit_card"])
     services.debt_create(case=case, lender="huabei", principal="12000", interest="300", penalty_interest="150.50")
@@ -66,7 +69,7 @@ def build_case(owner, title: str):
         household_expenses="3500",
         dependents=2,
         other_fixed_payments="0",
-        reasons=["unemployment"],
+        reasons=list(reasons),
         since=timezone.localdate() - timedelta(days=200),
         narrative="今年三月公司裁员，我失去了工作。随后母亲住院手术，家里积蓄用完了。现在做兼职，每月收入约六千元。",
     )
@@ -79,6 +82,14 @@ def build_case(owner, title: str):
         contact_phone="13800138000",
         id_number="11010519491231002X",
     )
+    return case
+
+
+def build_case(owner, title: str):
+    """The sample case with one hardship reason, padded to six attachments."""
+    from cases import selectors, services
+
+    case = sample_case(owner, title)
     extra = 1
     while len(selectors.case_evidence(selectors.case_with_parts(case.pk))) < 6:
         extra += 1

@@ -20,6 +20,7 @@ from fontTools.pens.t2CharStringPen import T2CharStringPen
 from weasyprint import HTML
 from weasyprint.text import line_break
 
+from bench.documents import sample_case
 from cases import pdf, selectors, services
 from cases.models import DocumentKind, DocumentStatus, GeneratedDocument
 from tests.files import tiny_pdf
@@ -35,31 +36,7 @@ def media(settings, tmp_path):
 
 @pytest.fixture
 def case(owner):
-    case = services.case_create(owner=owner, title="花呗和信用卡协商", overdue_products=["huabei", "credit_card"])
-    services.debt_create(case=case, lender="huabei", principal="12000", interest="300", penalty_interest="150.50")
-    services.debt_create(
-        case=case, lender="credit_card", lender_name="招商银行", account_label="尾号1234", principal="8000", fees="50"
-    )
-    services.debt_create(case=case, lender="jiebei", principal="30000", interest="1200", penalty_interest="800")
-    services.hardship_save(
-        case=case,
-        monthly_income="6000",
-        household_expenses="3500",
-        dependents=2,
-        other_fixed_payments="0",
-        reasons=["unemployment", "illness"],
-        since=timezone.localdate() - timedelta(days=200),
-        narrative="今年三月公司裁员，我失去了工作。随后母亲住院手术，家里积蓄用完了。现在做兼职，每月收入约六千元。",
-    )
-    services.evidence_create(case=case, kind="other", title="社区困难证明")
-    services.case_update(
-        case=case,
-        goal="interest_frozen",
-        requested_months=36,
-        debtor_name="张三",
-        contact_phone="13800138000",
-        id_number="11010519491231002X",
-    )
+    case = sample_case(owner, "花呗和信用卡协商", reasons=("unemployment", "illness"))
     return selectors.case_with_parts(case.pk)
 
 
