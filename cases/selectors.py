@@ -229,7 +229,6 @@ def document_context(case: Case) -> dict:
                 "number": item.position,
                 "title": item.display_title,
                 "supports": item.get_supports_display(),
-                "files": len(item.files.all()),
                 "pages": sum(stored.pages for stored in item.files.all()),
             }
             for item in case_evidence(case)
