@@ -7,7 +7,7 @@ from typing import IO
 
 from django.utils import timezone
 
-from . import selectors
+from . import presenters
 from .models import Case
 
 logger = logging.getLogger(__name__)
@@ -17,7 +17,7 @@ def write_bundle(case: Case, out: IO[bytes]) -> list[str]:
     """Write the ZIP to `out` and return the names it holds, in order."""
     names = []
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
-        for name, stored in selectors.case_bundle_entries(case):
+        for name, stored in presenters.case_bundle_entries(case):
             try:
                 source = stored.file.open("rb")
             except FileNotFoundError:

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from django_htmx.http import HttpResponseClientRedirect, HttpResponseClientRefresh
 
-from . import bundle, plans, selectors, services, uploads, wizard
+from . import bundle, plans, presenters, selectors, services, uploads, wizard
 from .forms import DebtForm, EvidenceReplaceForm, EvidenceStatusForm, EvidenceUploadForm, PlanForm, SituationForm
 from .models import Case, CaseGoal, Debt, DocumentKind, DocumentStatus, Evidence, EvidenceFile, GeneratedDocument
 
@@ -567,5 +567,5 @@ def case_bundle(request, code):
     archive = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115
     bundle.write_bundle(case, archive)
     archive.seek(0)
-    filename = _("%(title)s-材料包.zip") % {"title": selectors.safe_file_name(case.title)}
+    filename = _("%(title)s-材料包.zip") % {"title": presenters.safe_file_name(case.title)}
     return _private_file_response(archive, filename=filename, content_type="application/zip", as_attachment=True)

@@ -14,7 +14,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from . import plans, selectors, services
+from . import plans, presenters, selectors, services
 from .forms import BudgetForm, ContactForm, DebtForm, ExtraEvidenceForm, HardshipForm, PlanForm, SituationForm
 from .models import Case, CaseGoal, LenderKind
 
@@ -44,7 +44,7 @@ _hardship = selectors.case_hardship
 
 def _labels(values: list[str], choices) -> str:
     names = dict(choices)
-    return selectors.join_labels(names[v] for v in values if v in names)
+    return presenters.join_labels(names[v] for v in values if v in names)
 
 
 def _passed(case: Case, name: str) -> bool:
@@ -158,7 +158,7 @@ def _hardship_answers(case: Case) -> list[Answer]:
     if hardship is None:
         return []
     return [
-        Answer(_("困难原因"), selectors.join_labels(hardship.reason_labels)),
+        Answer(_("困难原因"), presenters.join_labels(hardship.reason_labels)),
         Answer(_("开始时间"), hardship.since.isoformat() if hardship.since else "—"),
         Answer(_("经过"), hardship.narrative or "—"),
     ]

@@ -14,7 +14,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from .. import pdf, selectors
+from .. import pdf, presenters, selectors
 from ..models import (
     Case,
     DocumentKind,
@@ -44,7 +44,7 @@ def document_html(*, case: Case, kind: str, language: str, back_url: str = "") -
     """The document as HTML: the browser preview shows exactly what the worker prints, under a bar leading back to
     the case (`back_url`, for the preview only)."""
     with translation.override(language):
-        context = selectors.document_context(case)
+        context = presenters.document_context(case)
         context["doc"]["title"] = DocumentKind(kind).label
         context["back_url"] = back_url
         return render_to_string(DOCUMENT_TEMPLATES[kind], context)
