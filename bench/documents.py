@@ -1,6 +1,6 @@
 """The documents: WeasyPrint warm renders against Chromium, memory over 200 renders, the path through a real worker.
 
-One realistic case, built with the services as tests/test_documents.py builds it: three debts, a 36-month plan and
+One realistic case, the one cases/samples.py builds and the document tests render: three debts, a 36-month plan and
 six attachments (the checklist for "unemployment" holds five items, one more "other" item makes six).
 Everything runs in the one process that `main()` runs in (Chromium and the worker in their own), so ratios hold.
 """
@@ -17,7 +17,6 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import timedelta
 from pathlib import Path
 
 from .environment import REDIS_URL, BenchSetupError
@@ -48,48 +47,11 @@ def rss_mb() -> float:
     raise RuntimeError("no VmRSS in /proc/self/status")
 
 
-def sample_case(owner, title: str, reasons: tuple[str, ...] = ("unemployment",)):
-    """A realistic case: three debts, a 36-month plan, a budget, a hardship and its evidence, contact details.
-
-    The document tests render it too, so that what the bench times is what the tests check.
-    """
-    from django.utils import timezone
-
-    from cases import services
-
-    case = services.case_create(owner=owner, title=title, overdue_products=["huabei", "credit_card"])
-    services.debt_create(case=case, lender="huabei", principal="12000", interest="300", penalty_interest="150.50")
-    services.debt_create(
-        case=case, lender="credit_card", lender_name="招商银行", account_label="尾号1234", principal="8000", fees="50"
-    )
-    services.debt_create(case=case, lender="jiebei", principal="30000", interest="1200", penalty_interest="800")
-    services.hardship_save(
-        case=case,
-        monthly_income="6000",
-        household_expenses="3500",
-        dependents=2,
-        other_fixed_payments="0",
-        reasons=list(reasons),
-        since=timezone.localdate() - timedelta(days=200),
-        narrative="今年三月公司裁员，我失去了工作。随后母亲住院手术，家里积蓄用完了。现在做兼职，每月收入约六千元。",
-    )
-    services.evidence_create(case=case, kind="other", title="社区困难证明")
-    services.case_update(
-        case=case,
-        goal="interest_frozen",
-        requested_months=36,
-        debtor_name="张三",
-        contact_phone="13800138000",
-        id_number="11010519491231002X",
-    )
-    return case
-
-
 def build_case(owner, title: str):
     """The sample case with one hardship reason, padded to six attachments."""
-    from cases import selectors, services
+    from cases import samples, selectors, services
 
-    case = sample_case(owner, title)
+    case = samples.sample_case(owner=owner, title=title)
     extra = 1
     while len(selectors.case_evidence(selectors.case_with_parts(case.pk))) < 6:
         extra += 1

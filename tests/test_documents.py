@@ -20,9 +20,9 @@ from fontTools.pens.t2CharStringPen import T2CharStringPen
 from weasyprint import HTML
 from weasyprint.text import line_break
 
-from bench.documents import sample_case
 from cases import pdf, selectors, services
 from cases.models import DocumentKind, DocumentStatus, GeneratedDocument
+from cases.samples import sample_case
 from tests.files import tiny_pdf
 
 OUTPUT = Path(os.environ.get("TEST_OUTPUT_DIR", "test-output")) / "documents"
@@ -36,7 +36,7 @@ def media(settings, tmp_path):
 
 @pytest.fixture
 def case(owner):
-    case = sample_case(owner, "花呗和信用卡协商", reasons=("unemployment", "illness"))
+    case = sample_case(owner=owner, title="花呗和信用卡协商", reasons=("unemployment", "illness"))
     return selectors.case_with_parts(case.pk)
 
 
