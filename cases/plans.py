@@ -393,6 +393,12 @@ def _total(debts: Sequence[DebtFigures], *parts: str) -> Decimal:
     return sum((getattr(debt, part) for debt in _debts(debts) for part in parts), _ZERO)
 
 
+def largest_down_payment(debts: Sequence[DebtFigures]) -> Decimal:
+    """A down payment must stay below this: the least any scenario spreads over months, the principal that
+    只还本金 repays alone."""
+    return _total(debts, "principal")
+
+
 @_exact
 def principal_only(
     debts: Sequence[DebtFigures],

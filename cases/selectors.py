@@ -2,11 +2,9 @@
 
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from . import plans
 from .models import (
@@ -29,8 +27,7 @@ def cases_for_owner(owner) -> QuerySet[Case]:
 
 def case_for_owner(owner, code) -> Case:
     """The one way a case is found for a request: by its public code and its owner, 404 for anyone else."""
-    queryset = cases_for_owner(owner).select_related("hardship").prefetch_related("debts", "evidence__files")
-    return get_object_or_404(queryset, code=code)
+    return get_object_or_404(cases_for_owner(owner), code=code)
 
 
 def case_debts(case: Case) -> list[Debt]:
@@ -42,7 +39,8 @@ def case_has_debts(case: Case) -> bool:
 
 
 def case_evidence(case: Case) -> list[Evidence]:
-    return sorted(case.evidence.all(), key=lambda item: (item.position, item.pk))
+    """The case's proof documents in attachment order, each with its files."""
+    return list(case.evidence.prefetch_related("files").order_by("position", "pk"))
 
 
 def case_missing_evidence(case: Case) -> list[Evidence]:
@@ -76,36 +74,40 @@ def case_budget(case: Case) -> Decimal | None:
     return hardship.monthly_budget if hardship is not None else None
 
 
+def _debt_figures(case: Case) -> list[plans.DebtFigures]:
+    return [debt.figures() for debt in case_debts(case) if debt.balance > 0]
+
+
+def down_payment_too_large(case: Case, down_payment: Decimal | None) -> bool:
+    """Whether a down payment leaves nothing to spread over the months in some scenario."""
+    debts = _debt_figures(case)
+    return bool(debts and down_payment and down_payment >= plans.largest_down_payment(debts))
+
+
 def case_comparison(
     case: Case, *, months: int | None = None, down_payment: Decimal | None = None
 ) -> plans.Comparison | None:
-    """The four scenarios for this case's own debts and budget; None until both are known."""
-    debts = [debt.figures() for debt in case_debts(case) if debt.balance > 0]
+    """The four scenarios for this case's own debts and budget; None until both are known, or when the down payment
+    leaves nothing to spread (`down_payment_too_large` says so)."""
+    debts = _debt_figures(case)
     budget = case_budget(case)
-    if not debts or budget is None:
+    down = down_payment if down_payment is not None else Decimal("0")
+    if not debts or budget is None or down >= plans.largest_down_payment(debts):
         return None
     preferred = case.goal if case.goal in plans.ScenarioKind.__members__.values() else None
-    try:
-        return plans.compare_scenarios(
-            debts,
-            budget,
-            first_due=case.first_due_date or plans.default_first_due(timezone.localdate()),
-            months=months,
-            down_payment=down_payment if down_payment is not None else Decimal("0"),
-            preferred=preferred,
-        )
-    except ValueError:
-        raise ValidationError(
-            {"down_payment": _("首付不能达到或超过需要分期还的金额，请改小一些。")}, code="down_payment_too_large"
-        ) from None
+    return plans.compare_scenarios(
+        debts,
+        budget,
+        first_due=case.first_due_date or plans.default_first_due(timezone.localdate()),
+        months=months,
+        down_payment=down,
+        preferred=preferred,
+    )
 
 
 def chosen_scenario(case: Case) -> plans.Scenario | None:
     """The scenario the user asked for, with their months and down payment; None for "other" or too early."""
-    try:
-        comparison = case_comparison(case, months=case.requested_months, down_payment=case.down_payment)
-    except ValidationError:
-        return None
+    comparison = case_comparison(case, months=case.requested_months, down_payment=case.down_payment)
     if comparison is None:
         return None
     return next((s for s in comparison.scenarios if s.kind == case.goal), None)

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from cases import views as case_views
+from cases.views import case as case_views
 from core import views as core_views
 
 urlpatterns = [

@@ -1,4 +1,4 @@
-"""The evidence pages of cases/views.py: real multipart uploads into a temporary MEDIA_ROOT, downloads, the ZIP
+"""The evidence pages of cases/views/evidence.py: real multipart uploads into a temporary MEDIA_ROOT, downloads, the ZIP
 bundle, status tracking, and a 404 for anyone but the owner on every evidence URL."""
 
 import io

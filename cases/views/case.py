@@ -1,0 +1,110 @@
+"""The case itself: the list of cases, the case page, its debts, deleting it, and its ZIP bundle."""
+
+import tempfile
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from .. import bundle, presenters, selectors, services, wizard
+from ..forms import DebtForm, EvidenceUploadForm
+from ..models import Case, Debt
+from .common import case_for, file_login_required, private_file_response
+from .documents import documents_context
+from .wizard import returning_to_review, step_url
+
+
+def _debt_for(case: Case, debt_id: int) -> Debt:
+    """A debt through its already-checked case, never by its own id alone."""
+    return get_object_or_404(Debt, case=case, pk=debt_id)
+
+
+def home(request):
+    """The landing page for visitors; for a signed-in user, their cases and where each one continues."""
+    if not request.user.is_authenticated:
+        return render(request, "home.html")
+    cases = selectors.cases_for_owner(request.user).select_related("hardship")
+    rows = [(case, wizard.resume_step(case)) for case in cases]
+    return render(request, "cases/home.html", {"rows": rows})
+
+
+@login_required
+def case_detail(request, code):
+    case = case_for(request, code)
+    evidence = selectors.case_evidence(case)
+    context = {
+        "case": case,
+        "debts": selectors.case_debts(case),
+        "total": selectors.case_total_balance(case),
+        "budget": selectors.case_budget(case),
+        "evidence": evidence,
+        "missing": selectors.case_missing_evidence(case),
+        "upload_form": EvidenceUploadForm(),
+        "scenario": selectors.chosen_scenario(case),
+        "resume": wizard.resume_step(case),
+        **documents_context(case),
+    }
+    return render(request, "cases/detail.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_delete(request, code):
+    case = case_for(request, code)
+    if request.method == "POST":
+        services.case_delete(case=case)
+        messages.success(request, _("案件及其全部材料已删除。"))
+        return redirect("home")
+    return render(request, "cases/case_delete.html", {"case": case})
+
+
+@file_login_required
+def case_bundle(request, code):
+    """Everything to send to the lender in one ZIP; built in a temporary file, since a case may hold 100 MB."""
+    case = case_for(request, code)
+    # FileResponse closes the file once it has been sent.
+    archive = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115
+    bundle.write_bundle(case, archive)
+    archive.seek(0)
+    filename = _("%(title)s-材料包.zip") % {"title": presenters.safe_file_name(case.title)}
+    return private_file_response(archive, filename=filename, content_type="application/zip", as_attachment=True)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def debt_edit(request, code, debt_id):
+    case = case_for(request, code)
+    debt = _debt_for(case, debt_id)
+    if request.method == "POST":
+        form = DebtForm(request.POST)
+        if form.is_valid():
+            try:
+                services.debt_update(debt=debt, **form.service_fields())
+            except ValidationError as error:
+                form.add_service_error(error)
+            else:
+                messages.success(request, _("已保存修改。"))
+                debts_step = wizard.get_step("debts")
+                return redirect(step_url(case, debts_step, back_to_review=returning_to_review(request)))
+    else:
+        form = DebtForm(initial=DebtForm.initial_for(debt))
+    return render(request, "cases/debt_edit.html", {"case": case, "debt": debt, "form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def debt_delete(request, code, debt_id):
+    case = case_for(request, code)
+    debt = _debt_for(case, debt_id)
+    if request.method == "POST":
+        try:
+            services.debt_delete(debt=debt)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("这笔欠款已删除。"))
+        return redirect(step_url(case, wizard.get_step("debts")))
+    return render(request, "cases/debt_delete.html", {"case": case, "debt": debt})
