@@ -11,9 +11,22 @@ STAMP := $(VENV)/.requirements-installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 REDIS_URL ?= redis://127.0.0.1:6379/0
+STATIC_ROOT ?= staticfiles
+# Seconds the address waits for /health/ before saying what is still down (it keeps waiting after that).
+HEALTH_WAIT ?= 60
 # The server behind it also serves the tests, which use a database of their own (huabei_negotiate/settings_test.py).
 
-.PHONY: run test bench lint system-packages test-system-packages python setup redis
+.PHONY: run test bench lint system-packages test-system-packages python setup redis readme-packages
+# A step that fails half-way leaves no file behind that would look up to date next time.
+.DELETE_ON_ERROR:
+
+# Each step of setup runs only when its inputs changed, so that a second `make run` goes straight to migrate
+# (about a second when there is nothing to apply) and the servers.
+MO_FILES := $(patsubst %.po,%.mo,$(wildcard locale/*/LC_MESSAGES/django.po))
+# The directories too: adding, removing or renaming a file changes its directory's time.
+STATIC_SOURCES := $(shell find static)
+# Rewritten by every collectstatic, so it is the stamp of the last one.
+STATIC_MANIFEST := $(STATIC_ROOT)/staticfiles.json
 
 # Install the Debian packages that are missing, and only those (the second run is a no-op).
 system-packages:
@@ -32,23 +45,35 @@ $(STAMP): requirements.txt | $(PY)
 
 python: $(STAMP)
 
-setup: system-packages python
-	$(PY) manage.py compilemessages --ignore=.venv -v 0
-	DEBUG=$${DEBUG:-1} $(PY) manage.py migrate --noinput -v 0
+# What `manage.py compilemessages` runs, for the catalogues older than their source only.
+%.mo: %.po | system-packages
+	msgfmt --check-format -o $@ $<
+
+# Static files come from static/ and from the installed packages (the requirements stamp); whitenoise's storage
+# compresses and hashes each of them, which takes a while.
+$(STATIC_MANIFEST): $(STATIC_SOURCES) $(STAMP)
 	DEBUG=$${DEBUG:-1} $(PY) manage.py collectstatic --noinput -v 0
+	@touch $@
+
+setup: system-packages python $(MO_FILES) $(STATIC_MANIFEST)
+	DEBUG=$${DEBUG:-1} $(PY) manage.py migrate --noinput -v 0
 
 redis: system-packages
 	@./scripts/redis-ensure "$(REDIS_URL)"
 
+# The address is printed once /health/ reports the database, Redis and the worker up, not before.
 run: setup redis
 	@mkdir -p run
-	@echo ""
-	@echo "  花呗协商助手 is starting at http://$(HOST):$(PORT)/  (health: http://$(HOST):$(PORT)/health/)"
-	@echo "  Stop with Ctrl-C."
-	@echo ""
-	DEBUG=$${DEBUG:-1} REDIS_URL=$(REDIS_URL) HOST=$(HOST) PORT=$(PORT) $(VENV)/bin/honcho start -f Procfile
+	@echo "Starting the web server, the worker and beat; the address follows once /health/ answers."
+	@$(PY) scripts/announce-when-up "$(HOST)" "$(PORT)" "$(HEALTH_WAIT)" & \
+	exec env DEBUG=$${DEBUG:-1} REDIS_URL=$(REDIS_URL) HOST=$(HOST) PORT=$(PORT) $(VENV)/bin/honcho start -f Procfile
 
-test: setup test-system-packages redis
+# The README lists the same Debian packages as above, word for word.
+readme-packages:
+	@grep -qF '`$(SYSTEM_PACKAGES)`' README.md && grep -qF '`$(TEST_SYSTEM_PACKAGES)`' README.md || { \
+	  echo "README.md must list \`$(SYSTEM_PACKAGES)\` and \`$(TEST_SYSTEM_PACKAGES)\`, as the Makefile does." >&2; exit 1; }
+
+test: readme-packages setup test-system-packages redis
 	$(VENV)/bin/ruff check .
 	$(PY) manage.py makemigrations --check --dry-run -v 1
 	$(VENV)/bin/pytest
@@ -56,6 +81,6 @@ test: setup test-system-packages redis
 bench: setup test-system-packages redis
 	$(PY) -m bench
 
-lint: python
+lint: readme-packages python
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
