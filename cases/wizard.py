@@ -109,7 +109,8 @@ def _labels(values: list[str], choices) -> str:
 
 def _passed(case: Case, name: str) -> bool:
     """Whether the user has gone beyond a step that asks nothing of them."""
-    return case.wizard_step in STEP_NAMES and STEP_NAMES.index(case.wizard_step) > STEP_NAMES.index(name)
+    names = step_names()
+    return case.wizard_step in names and names.index(case.wizard_step) > names.index(name)
 
 
 def _bound(step: Step, case: Case, data: FormData) -> forms.Form:
@@ -583,17 +584,25 @@ STEPS: tuple[Step, ...] = (
     ),
 )
 
-STEP_NAMES = tuple(step.name for step in STEPS)
-_STEPS_BY_NAME = {step.name: step for step in STEPS}
-FIRST_STEP = STEPS[0]
-REVIEW_STEP = STEPS[-1]
-
-
 # --- the engine -----------------------------------------------------------------------------------------------
+# Everything below reads STEPS when it is called, so that the list is the one place a step is added.
+
+
+def step_names() -> list[str]:
+    return [step.name for step in STEPS]
 
 
 def get_step(name: str) -> Step | None:
-    return _STEPS_BY_NAME.get(name)
+    return {step.name: step for step in STEPS}.get(name)
+
+
+def first_step() -> Step:
+    return STEPS[0]
+
+
+def review_step() -> Step:
+    """The last step: it confirms what the others saved."""
+    return STEPS[-1]
 
 
 def applicable_steps(case: Case) -> list[Step]:
@@ -651,5 +660,5 @@ def advance(case: Case, step: Step, *, to_review: bool = False) -> Step | None:
     if following is not None and following.name != case.wizard_step:
         services.case_mark_step(case=case, step=following.name)
     if to_review:
-        return REVIEW_STEP
+        return review_step()
     return following

@@ -53,7 +53,7 @@ def _step_page(request, case: Case | None, step: wizard.Step, form):
 @require_http_methods(["GET", "POST"])
 def case_new(request):
     """The first step for a case that does not exist yet: its first valid POST creates the case."""
-    step = wizard.FIRST_STEP
+    step = wizard.first_step()
     form = step.form_class(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -80,7 +80,7 @@ def wizard_step(request, code, step_name):
         raise Http404
     if not step.applies(case):
         messages.info(request, _("根据您目前填写的内容，这一步不需要填写，已跳过。"))
-        return redirect(step_url(case, wizard.next_step(case, step) or wizard.REVIEW_STEP))
+        return redirect(step_url(case, wizard.next_step(case, step) or wizard.review_step()))
     if request.method == "POST":
         submission = wizard.submit(case, step, request.POST)
         if submission.saved:

@@ -1,0 +1,198 @@
+"""The wizard engine (cases/wizard.py): a step added as one entry, one form and one template runs like the others;
+submit, advance, progress and the review sections read only the step list."""
+
+from decimal import Decimal
+
+import pytest
+from django import forms
+from django.urls import reverse
+from django.utils import timezone
+
+from cases import services, wizard
+from cases.forms import CaseFormMixin
+from cases.models import Case
+
+TODAY = timezone.localdate()
+
+
+class SavingsForm(CaseFormMixin, forms.Form):
+    """A step the app does not have: where the debtor keeps their savings."""
+
+    savings_note = forms.CharField(label="存款情况", max_length=200)
+
+
+def _savings_save(case: Case, form: forms.Form) -> None:
+    services.case_update(case=case, goal_note=form.cleaned_data["savings_note"])
+
+
+SAVINGS = wizard.Step(
+    name="savings",
+    title="存款",
+    form_class=SavingsForm,
+    template="throwaway/savings.html",
+    help="有没有存款，存在哪里。",
+    is_done=lambda case: bool(case.goal_note),
+    initial=lambda case: {"savings_note": case.goal_note},
+    save=_savings_save,
+    context=lambda case: {"savings_hint": f"已有欠款 {len(case.debts.all())} 笔"},
+    answers=lambda case: [wizard.Answer("存款情况", case.goal_note or "—")],
+)
+
+SAVINGS_TEMPLATE = """{% extends "cases/wizard/_base.html" %}
+{% block step %}<p id="savings-hint">{{ savings_hint }}</p>{% include "cases/wizard/_form.html" %}{% endblock %}
+"""
+
+
+@pytest.fixture
+def with_savings_step(monkeypatch, settings, tmp_path):
+    """The savings step registered just before the review: one entry, one form, one template."""
+    (tmp_path / "throwaway").mkdir()
+    (tmp_path / "throwaway" / "savings.html").write_text(SAVINGS_TEMPLATE, encoding="utf-8")
+    settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [*settings.TEMPLATES[0]["DIRS"], tmp_path]}]
+    monkeypatch.setattr(wizard, "STEPS", (*wizard.STEPS[:-1], SAVINGS, wizard.STEPS[-1]))
+    return SAVINGS
+
+
+@pytest.fixture
+def case(owner):
+    case = services.case_create(owner=owner, title="我的案件", overdue_products=["huabei"], overdue_since=TODAY)
+    services.debt_create(case=case, lender="huabei", principal=Decimal("12000"))
+    services.hardship_save(
+        case=case,
+        monthly_income=Decimal("4000"),
+        household_expenses=Decimal("2500"),
+        dependents=0,
+        other_fixed_payments=Decimal("0"),
+        reasons=["unemployment"],
+    )
+    return Case.objects.get(pk=case.pk)
+
+
+def step_url(case, name, **query):
+    url = reverse("cases:wizard_step", args=[case.code, name])
+    return url + ("?" + "&".join(f"{k}={v}" for k, v in query.items()) if query else "")
+
+
+@pytest.mark.django_db
+class TestAThrowawayStep:
+    def test_its_page_shows_its_form_context_and_place(self, owner_client, case, with_savings_step):
+        body = owner_client.get(step_url(case, "savings")).content.decode()
+        assert 'id="savings-hint">已有欠款 1 笔<' in body
+        assert 'name="savings_note"' in body
+        assert "第 8 步，共 9 步" in body
+        assert step_url(case, "contact") in body  # "previous" leads to the step before it
+
+    def test_the_step_before_it_leads_to_it(self, owner_client, case, with_savings_step):
+        contact = {"debtor_name": "张三", "id_number": "11010519491231002X", "contact_phone": "13800138000"}
+        response = owner_client.post(step_url(case, "contact"), contact)
+        assert response["Location"] == step_url(case, "savings")
+        assert Case.objects.get(pk=case.pk).wizard_step == "savings"
+
+    def test_it_saves_through_its_service_and_moves_on(self, owner_client, case, with_savings_step):
+        response = owner_client.post(step_url(case, "savings"), {"savings_note": "没有存款"})
+        assert response["Location"] == step_url(case, "review")
+        case.refresh_from_db()
+        assert case.goal_note == "没有存款" and case.wizard_step == "review"
+
+    def test_bad_input_stays_with_the_message_and_saves_nothing(self, owner_client, case, with_savings_step):
+        response = owner_client.post(step_url(case, "savings"), {"savings_note": ""})
+        assert response.status_code == 200
+        assert "这个字段是必填项" in response.content.decode() or "This field is required" in response.content.decode()
+        case.refresh_from_db()
+        assert case.goal_note == ""
+
+    def test_the_review_page_lists_it_with_an_edit_link(self, owner_client, case, with_savings_step):
+        services.case_update(case=case, goal_note="存在余额宝 300 元")
+        body = owner_client.get(step_url(case, "review")).content.decode()
+        assert "存在余额宝 300 元" in body
+        assert step_url(case, "savings", **{"return": "review"}) in body
+
+    def test_resume_finds_it(self, owner_client, case, with_savings_step):
+        services.case_mark_step(case=case, step="savings")
+        response = owner_client.get(reverse("cases:wizard_resume", args=[case.code]))
+        assert response["Location"] == step_url(case, "savings")
+
+    def test_the_app_has_no_such_step_without_it(self, owner_client, case):
+        assert owner_client.get(step_url(case, "savings")).status_code == 404
+
+
+@pytest.mark.django_db
+class TestEngine:
+    def test_submit_with_bad_data_returns_the_form_and_saves_nothing(self, case):
+        step = wizard.get_step("budget")
+        submission = wizard.submit(case, step, {"monthly_income": "-1", "household_expenses": "100"})
+        assert not submission.saved
+        assert "monthly_income" in submission.form.errors
+        assert Case.objects.get(pk=case.pk).hardship.monthly_income == Decimal("4000.00")
+
+    def test_submit_saves_and_says_next(self, case):
+        step = wizard.get_step("budget")
+        data = {"monthly_income": "5000", "household_expenses": "2000", "dependents": "2", "other_fixed_payments": ""}
+        submission = wizard.submit(case, step, data)
+        assert submission.move is wizard.Move.NEXT
+        assert Case.objects.get(pk=case.pk).hardship.monthly_income == Decimal("5000.00")
+
+    def test_debts_next_with_an_empty_form_moves_on_when_a_debt_exists(self, case):
+        step = wizard.get_step("debts")
+        submission = wizard.submit(case, step, {"action": "next", "lender": "huabei", "principal": ""})
+        assert submission.move is wizard.Move.NEXT
+
+    def test_debts_next_with_an_empty_form_and_no_debt_is_an_error(self, owner):
+        case = services.case_create(owner=owner, title="空的", overdue_products=["huabei"], overdue_since=TODAY)
+        submission = wizard.submit(case, wizard.get_step("debts"), {"action": "next", "lender": "huabei"})
+        assert not submission.saved
+        assert "请至少填写一笔欠款。" in submission.form.non_field_errors()
+
+    def test_debts_add_stays_on_the_step(self, case):
+        data = {"action": "add", "lender": "jiebei", "principal": "3000", "daily_rate_percent": "0.05"}
+        submission = wizard.submit(case, wizard.get_step("debts"), data)
+        assert submission.move is wizard.Move.STAY
+        assert case.debts.count() == 2
+
+    def test_plan_recalculate_saves_the_numbers_and_stays(self, case):
+        data = {"action": "recalculate", "requested_months": "24", "down_payment": "500"}
+        submission = wizard.submit(case, wizard.get_step("plan"), data)
+        assert submission.move is wizard.Move.STAY
+        case.refresh_from_db()
+        assert (case.requested_months, case.down_payment, case.goal) == (24, Decimal("500.00"), "")
+
+    def test_plan_refuses_a_down_payment_that_leaves_nothing_to_spread(self, case):
+        data = {"goal": "interest_frozen", "down_payment": "12000"}
+        submission = wizard.submit(case, wizard.get_step("plan"), data)
+        assert not submission.saved
+        assert "首付不能达到或超过需要分期还的金额" in str(submission.form.errors["down_payment"])
+        assert Case.objects.get(pk=case.pk).goal == ""
+
+    def test_review_finishes(self, case):
+        submission = wizard.submit(case, wizard.review_step(), {})
+        assert submission.move is wizard.Move.FINISH
+        assert Case.objects.get(pk=case.pk).wizard_step == "review"
+
+    def test_advance_remembers_the_next_step(self, case):
+        following = wizard.advance(case, wizard.get_step("budget"))
+        assert following.name == "hardship"
+        assert Case.objects.get(pk=case.pk).wizard_step == "hardship"
+
+    def test_advance_back_to_review(self, case):
+        assert wizard.advance(case, wizard.get_step("budget"), to_review=True) is wizard.review_step()
+
+    def test_advance_sees_what_the_save_changed_without_reloading(self, owner):
+        """A hardship saved with no reason makes the evidence step inapplicable at once."""
+        case = services.case_create(owner=owner, title="案件", overdue_products=["huabei"], overdue_since=TODAY)
+        step = wizard.get_step("hardship")
+        services.case_mark_step(case=case, step="plan")
+        assert wizard.get_step("evidence") in wizard.applicable_steps(case)
+        wizard.submit(case, step, {"reasons": ["illness"], "narrative": ""})
+        assert wizard.advance(case, step).name == "evidence"
+
+    def test_review_sections_are_every_applicable_step_but_the_review(self, case):
+        names = [step.name for step, _answers in wizard.review_sections(case)]
+        assert names == [s.name for s in wizard.applicable_steps(case) if s is not wizard.review_step()]
+
+    def test_progress_counts_applicable_steps(self, case):
+        assert wizard.progress(case, wizard.get_step("budget")) == (3, 8)
+
+    def test_goal_choices_are_rows_with_their_help(self):
+        kinds = [choice.value for choice in wizard.GOAL_CHOICES]
+        assert kinds == ["principal_only", "interest_frozen", "installments", "deferral", "other"]
+        assert all(choice.label and choice.help for choice in wizard.GOAL_CHOICES)
