@@ -1,47 +1,78 @@
-"""Forms of the case wizard and the case pages. They parse what was typed; the services decide what is valid."""
+"""Forms of the case wizard and the case pages. They parse what was typed and check it by the same rules as the
+services (cases/validators.py), so a bad value gets the same message from either; the services decide the rest."""
 
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from . import plans, services, uploads
-from .models import EVIDENCE_TRANSITIONS, CaseGoal, EvidenceKind, EvidenceStatus, HardshipReason, LenderKind
+from . import plans, uploads, validators
+from .models import CaseGoal, Evidence, EvidenceKind, EvidenceStatus, HardshipReason, LenderKind
 
 DATE_INPUT = {"type": "date"}
 
 
-class AmountField(forms.CharField):
-    """A yuan amount typed as text ("12,000.50" is fine), checked by the same rule as the services."""
+class CleanedField(forms.CharField):
+    """Text made into a value by one of the validators; blank is None unless the field is required."""
 
-    def __init__(self, *, required: bool = False, **kwargs):
-        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}))
-        super().__init__(required=required, **kwargs)
+    def __init__(self, *, cleaner: Callable[[str], Any], **kwargs):
+        self.cleaner = cleaner
+        super().__init__(**kwargs)
 
     def clean(self, value):
         value = super().clean(value)
-        if value in (None, ""):
-            return None if not self.required else value
-        try:
-            return services.clean_amount(value, field="amount")
-        except ValidationError as error:
-            raise ValidationError(error.message_dict["amount"]) from None
+        if value in self.empty_values:
+            return None
+        return self.cleaner(value)
+
+
+class AmountField(CleanedField):
+    """A yuan amount typed as text ("12,000.50" is fine)."""
+
+    def __init__(self, *, required: bool = False, **kwargs):
+        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}))
+        super().__init__(cleaner=validators.clean_amount, required=required, **kwargs)
+
+
+class MonthsField(CleanedField):
+    """A number of monthly installments, 1 to plans.MAX_MONTHS."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("widget", forms.NumberInput(attrs={"min": 1, "max": plans.MAX_MONTHS}))
+        super().__init__(cleaner=validators.clean_months, **kwargs)
+
+
+class DependentsField(CleanedField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("widget", forms.NumberInput(attrs={"min": 0, "max": validators.MAX_DEPENDENTS}))
+        super().__init__(cleaner=validators.clean_dependents, **kwargs)
 
 
 class DateField(forms.DateField):
-    def __init__(self, **kwargs):
+    """A date picked or typed; `past=True` refuses dates still to come, as the services do."""
+
+    def __init__(self, *, past: bool = False, **kwargs):
         kwargs.setdefault("widget", forms.DateInput(attrs=DATE_INPUT, format="%Y-%m-%d"))
         kwargs.setdefault("error_messages", {"invalid": _("请输入真实存在的日期，例如 2026-03-15。")})
         super().__init__(**kwargs)
+        self.past = past
+
+    def clean(self, value):
+        value = super().clean(value)
+        return validators.clean_past_date(value) if self.past else value
 
 
 class PercentField(forms.CharField):
-    """A rate typed as a percentage (0.05 means 0.05 %), returned as a Decimal fraction for plans.py."""
+    """A rate typed as a percentage (0.05 means 0.05 %), returned as a Decimal fraction for plans.py and checked by
+    `cleaner` (validators.clean_daily_rate, say)."""
 
-    def __init__(self, **kwargs):
+    def __init__(self, *, cleaner: Callable[[Decimal], Decimal], **kwargs):
         kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}))
         super().__init__(**kwargs)
+        self.cleaner = cleaner
 
     def clean(self, value):
         value = super().clean(value)
@@ -53,7 +84,7 @@ class PercentField(forms.CharField):
             raise ValidationError(_("请输入数字，例如 0.05。"), code="invalid") from None
         if not percent.is_finite():
             raise ValidationError(_("请输入数字，例如 0.05。"), code="invalid")
-        return percent / 100
+        return self.cleaner(percent / 100)
 
 
 class CaseFormMixin:
@@ -81,6 +112,7 @@ class SituationForm(CaseFormMixin, forms.Form):
         error_messages={"required": _("请至少选择一个逾期的产品。")},
     )
     overdue_since = DateField(
+        past=True,
         label=_("最早是哪一天开始没按时还款的？"),
         help_text=_("记不清可以填大概日期，例如那个月的还款日。我们据此算出逾期天数。"),
         error_messages={
@@ -99,6 +131,7 @@ class DebtForm(CaseFormMixin, forms.Form):
         label=_("账户标识（可不填）"),
         max_length=20,
         required=False,
+        validators=[validators.validate_account_label],
         help_text=_("最多填卡号末四位，例如“尾号1234”。不要填完整卡号。"),
     )
     principal = AmountField(label=_("本金（元）"), required=True, help_text=_("借款或消费本身的金额，不含利息罚息。"))
@@ -106,12 +139,13 @@ class DebtForm(CaseFormMixin, forms.Form):
     penalty_interest = AmountField(label=_("罚息（元）"), help_text=_("逾期后额外收的利息，账单上常写作“逾期利息”。"))
     fees = AmountField(label=_("手续费及其他费用（元）"))
     daily_rate_percent = PercentField(
+        cleaner=validators.clean_daily_rate,
         label=_("日利率（%）"),
         required=False,
         initial="0.05",
         help_text=_("花呗、借呗一般是 0.05%/天，罚息再上浮 50%。以账单为准。"),
     )
-    overdue_since = DateField(label=_("这笔从哪天开始逾期"), required=False)
+    overdue_since = DateField(past=True, label=_("这笔从哪天开始逾期"), required=False)
 
     @staticmethod
     def initial_for(debt) -> dict:
@@ -129,11 +163,10 @@ class DebtForm(CaseFormMixin, forms.Form):
         }
 
     def service_fields(self) -> dict:
+        """The arguments of services.debt_create and debt_update; a blank amount is 0 there."""
         data = dict(self.cleaned_data)
         rate = data.pop("daily_rate_percent")
         data["daily_rate"] = rate if rate is not None else plans.HUABEI_DAILY_RATE
-        for name in ("interest", "penalty_interest", "fees"):
-            data[name] = data[name] or Decimal("0")
         return data
 
 
@@ -148,7 +181,7 @@ class BudgetForm(CaseFormMixin, forms.Form):
         required=True,
         help_text=_("房租、吃饭、交通、水电、孩子上学、看病等，不含还债。"),
     )
-    dependents = forms.IntegerField(label=_("需要您抚养或赡养的人数"), min_value=0, max_value=20, initial=0)
+    dependents = DependentsField(label=_("需要您抚养或赡养的人数"), initial=0)
     other_fixed_payments = AmountField(
         label=_("其他固定月还款（元）"), help_text=_("房贷、车贷等不在这次协商里的固定还款。")
     )
@@ -161,7 +194,7 @@ class HardshipForm(CaseFormMixin, forms.Form):
         widget=forms.CheckboxSelectMultiple,
         error_messages={"required": _("请至少选择一个原因。")},
     )
-    since = DateField(label=_("困难从什么时候开始？"), required=False)
+    since = DateField(past=True, label=_("困难从什么时候开始？"), required=False)
     narrative = forms.CharField(
         label=_("用自己的话说说发生了什么"),
         widget=forms.Textarea(attrs={"rows": 6}),
@@ -220,7 +253,7 @@ class EvidenceStatusForm(CaseFormMixin, forms.Form):
     """Only the moves the item's current status allows; "missing" comes back by itself when its files are deleted."""
 
     status = forms.ChoiceField(label=_("新的状态"), error_messages={"required": _("请选择新的状态。")})
-    on = DateField(label=_("日期"), required=False, help_text=_("留空为今天。"))
+    on = DateField(past=True, label=_("日期"), required=False, help_text=_("留空为今天。"))
     note = forms.CharField(
         label=_("备注（可不填）"),
         max_length=2000,
@@ -235,9 +268,13 @@ class EvidenceStatusForm(CaseFormMixin, forms.Form):
     def __init__(self, *args, current: str, **kwargs):
         super().__init__(*args, **kwargs)
         # "missing" and the first "uploaded" follow from the files themselves: with no file there is nothing to record.
-        allowed = set() if current == EvidenceStatus.MISSING else EVIDENCE_TRANSITIONS[current]
+        item = Evidence(status=current)  # unsaved: only asked which moves its status allows
         labels = dict(EvidenceStatus.choices)
-        moves = [(value, labels[value]) for value in self.ORDER if value in allowed]
+        moves = (
+            []
+            if current == EvidenceStatus.MISSING
+            else [(value, labels[value]) for value in self.ORDER if item.can_move_to(value)]
+        )
         self.fields["status"].choices = [("", _("请选择")), *moves] if moves else []
 
 
@@ -248,17 +285,10 @@ class PlanForm(CaseFormMixin, forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": _("请选择一种方案。")},
     )
-    requested_months = forms.IntegerField(
+    requested_months = MonthsField(
         label=_("分多少期（月）"),
         required=False,
-        min_value=1,
-        max_value=60,
         help_text=_("留空则按您的预算算出最少期数。最多 60 期。"),
-        error_messages={
-            "min_value": _("期数应在 1 到 60 个月之间。"),
-            "max_value": _("期数应在 1 到 60 个月之间。"),
-            "invalid": _("期数应是整数。"),
-        },
     )
     down_payment = AmountField(label=_("首付（元，可不填）"), help_text=_("签协议时能先还的一笔钱，能提高通过率。"))
     goal_note = forms.CharField(label=_("其他诉求（可不填）"), max_length=200, required=False)
@@ -282,3 +312,7 @@ class ContactForm(CaseFormMixin, forms.Form):
         else:
             self.fields["id_number"].required = True
             self.fields["id_number"].error_messages["required"] = _("请填写身份证号，申请书需要。")
+
+    def clean_id_number(self) -> str:
+        number = self.cleaned_data["id_number"]
+        return validators.clean_id_number(number) if number else number

@@ -1,11 +1,9 @@
 """A negotiation case and everything it holds: debts, hardship, evidence, calls, the agreement and its payments."""
 
-import re
 import uuid
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -13,7 +11,10 @@ from encrypted_fields.fields import EncryptedCharField
 
 from . import plans
 
-MAX_AMOUNT = Decimal("10000000.00")
+# The rules live in validators; MAX_AMOUNT stays importable here, and migration 0001 names the label validator here.
+from .validators import MAX_AMOUNT as MAX_AMOUNT
+from .validators import validate_account_label
+
 MONEY = {"max_digits": 12, "decimal_places": 2}
 
 
@@ -117,11 +118,6 @@ class LenderKind(models.TextChoices):
     CREDIT_CARD = "credit_card", _("银行信用卡")
     ONLINE_LENDER = "online_lender", _("其他网贷平台")
     OTHER = "other", _("其他")
-
-
-def validate_account_label(value: str) -> None:
-    if len(re.findall(r"\d", value)) > 4:
-        raise ValidationError(_("为保护您的账户，最多只填卡号或账号的末四位。"), code="too_many_digits")
 
 
 class Debt(models.Model):
@@ -313,6 +309,9 @@ class Evidence(models.Model):
     @property
     def display_title(self) -> str:
         return self.title or str(self.get_kind_display())
+
+    def can_move_to(self, status: str) -> bool:
+        return status in EVIDENCE_TRANSITIONS[self.status]
 
 
 class EvidenceEvent(models.Model):

@@ -1,6 +1,8 @@
 """Every write to a case and what it holds: validated, atomic, and named <entity>_<action>.
 
-Errors are django ValidationErrors keyed by field with translated messages; a failed call changes nothing.
+Arguments are explicit and typed; an update changes only the fields given (the others default to UNSET). Errors are
+django ValidationErrors keyed by field with translated messages (the rules themselves are in cases/validators.py); a
+failed call changes nothing.
 Callers pass objects already checked for ownership (a view's `_case_for`); children are checked against their case.
 One module per part of a case; everything public is here, so callers write `services.evidence_upload(...)`.
 """
@@ -12,10 +14,6 @@ from .agreement import (
     payment_record,
 )
 from .case import (
-    BUDGET_FIELDS,
-    CASE_FIELDS,
-    DEBT_FIELDS,
-    HARDSHIP_FIELDS,
     case_change_status,
     case_create,
     case_delete,
@@ -27,14 +25,8 @@ from .case import (
     hardship_save,
     validate_id_number,
 )
-from .common import (
-    clean_amount,
-    clean_annual_rate,
-    clean_daily_rate,
-    clean_past_date,
-)
+from .common import UNSET, Unset
 from .contact import (
-    CONTACT_FIELDS,
     contact_log_create,
     contact_log_delete,
     contact_log_update,
@@ -50,7 +42,6 @@ from .documents import (
     document_sweep,
 )
 from .evidence import (
-    EVIDENCE_FIELDS,
     ORPHAN_GRACE,
     STORED_FOLDERS,
     case_evidence_bytes,
@@ -66,18 +57,14 @@ from .evidence import (
 )
 
 __all__ = [
-    "BUDGET_FIELDS",
-    "CASE_FIELDS",
-    "CONTACT_FIELDS",
-    "DEBT_FIELDS",
     "DOCUMENT_TEMPLATES",
-    "EVIDENCE_FIELDS",
-    "HARDSHIP_FIELDS",
     "MAX_ATTEMPTS",
     "ORPHAN_GRACE",
     "PENDING_TOO_LONG",
     "STALE_AFTER",
     "STORED_FOLDERS",
+    "UNSET",
+    "Unset",
     "agreement_create",
     "agreement_outstanding",
     "case_change_status",
@@ -86,10 +73,6 @@ __all__ = [
     "case_evidence_bytes",
     "case_mark_step",
     "case_update",
-    "clean_amount",
-    "clean_annual_rate",
-    "clean_daily_rate",
-    "clean_past_date",
     "contact_log_create",
     "contact_log_delete",
     "contact_log_update",

@@ -3,13 +3,12 @@
 from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
-from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from .. import plans
+from .. import plans, validators
 from ..models import (
     Agreement,
     Case,
@@ -20,7 +19,8 @@ from ..models import (
     InstallmentStatus,
     Payment,
 )
-from .common import _months, _save, clean_amount, clean_annual_rate, clean_past_date
+from ..validators import Amount, Months, Rate
+from .common import ZERO, _amount_or_zero, _save
 
 # --- Agreement, installments and payments ---------------------------------------------------------------------
 
@@ -30,12 +30,12 @@ def agreement_create(
     case: Case,
     debts: Iterable[Debt],
     kind: str,
-    total_to_repay: Any,
-    installment_count: Any,
-    first_due_date: date,
-    down_payment: Any = Decimal("0"),
-    amount_waived: Any = Decimal("0"),
-    annual_rate: Any = Decimal("0"),
+    total_to_repay: Amount | None,
+    installment_count: Months | None,
+    first_due_date: date | None,
+    down_payment: Amount | None = ZERO,
+    amount_waived: Amount | None = ZERO,
+    annual_rate: Rate | None = ZERO,
     interest_resumes: bool = True,
     breach_clause: str = "",
     signed_on: date | None = None,
@@ -51,18 +51,18 @@ def agreement_create(
         raise ValidationError({"signed_copy": _("只能选择本案件的材料。")}, code="foreign_evidence")
     if kind not in CaseGoal.values:
         raise ValidationError({"kind": _("请选择协议类型。")}, code="invalid_choice")
-    total = clean_amount(total_to_repay, field="total_to_repay")
-    down = clean_amount(down_payment or 0, field="down_payment")
-    waived = clean_amount(amount_waived or 0, field="amount_waived")
-    rate = clean_annual_rate(annual_rate or 0)
-    count = _months(installment_count, field="installment_count")
+    total = validators.clean_amount(total_to_repay, field="total_to_repay")
+    down = _amount_or_zero(down_payment, field="down_payment")
+    waived = _amount_or_zero(amount_waived, field="amount_waived")
+    rate = validators.clean_annual_rate(annual_rate or 0, field="annual_rate")
+    count = validators.clean_months(installment_count, field="installment_count")
     if total <= 0:
         raise ValidationError({"total_to_repay": _("应还总额应大于 0。")}, code="zero")
     if down >= total:
         raise ValidationError({"down_payment": _("首付应小于应还总额。")}, code="too_large")
     if first_due_date is None:
         raise ValidationError({"first_due_date": _("请填写首期还款日。")}, code="required")
-    signed_on = clean_past_date(signed_on, field="signed_on")
+    signed_on = validators.clean_past_date(signed_on, field="signed_on")
     if signed_on and first_due_date < signed_on:
         raise ValidationError({"first_due_date": _("首期还款日不能早于签署日期。")}, code="before_signing")
     try:
@@ -128,13 +128,18 @@ def agreement_outstanding(agreement: Agreement) -> Decimal:
 
 
 def payment_record(
-    *, agreement: Agreement, paid_on: date, amount: Any, receipt: Evidence | None = None, note: str = ""
+    *,
+    agreement: Agreement,
+    paid_on: date | None,
+    amount: Amount | None,
+    receipt: Evidence | None = None,
+    note: str = "",
 ) -> Payment:
     """Record a payment and allocate it; more than what is still owed is refused, not silently kept."""
-    value = clean_amount(amount, field="amount")
+    value = validators.clean_amount(amount, field="amount")
     if value <= 0:
         raise ValidationError({"amount": _("还款金额应大于 0。")}, code="zero")
-    paid_on = clean_past_date(paid_on, field="paid_on", allow_none=False)
+    paid_on = validators.clean_past_date(paid_on, field="paid_on", required=True)
     if receipt is not None and receipt.case_id != agreement.case_id:
         raise ValidationError({"receipt": _("只能选择本案件的材料。")}, code="foreign_evidence")
     with transaction.atomic():

@@ -1,18 +1,17 @@
 """The case itself, its debts, and its hardship and budget."""
 
-import re
+from collections.abc import Sequence
 from datetime import date
-from decimal import Decimal
 from typing import Any
 
+from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from .. import plans, validators
 from ..models import (
-    CASE_TRANSITIONS,
-    MAX_AMOUNT,
     Case,
     CaseGoal,
     CaseStatus,
@@ -22,28 +21,14 @@ from ..models import (
     HardshipReason,
     LenderKind,
 )
-from .common import _months, _only, _save, _touch, clean_amount, clean_daily_rate, clean_past_date
+from ..validators import Amount, Months, Rate
+from .common import UNSET, ZERO, Unset, _amount_or_zero, _given, _save, _touch
 from .evidence import _stored_names, evidence_sync_checklist
 
 # --- Case -----------------------------------------------------------------------------------------------------
 
-CASE_FIELDS = (
-    "title",
-    "overdue_products",
-    "overdue_since",
-    "goal",
-    "goal_note",
-    "requested_months",
-    "down_payment",
-    "first_due_date",
-    "debtor_name",
-    "id_number",
-    "contact_phone",
-)
-
 
 def _clean_case_fields(fields: dict[str, Any]) -> dict[str, Any]:
-    _only(fields, CASE_FIELDS)
     cleaned = dict(fields)
     if "title" in cleaned:
         cleaned["title"] = (cleaned["title"] or "").strip()
@@ -55,15 +40,17 @@ def _clean_case_fields(fields: dict[str, Any]) -> dict[str, Any]:
             raise ValidationError({"overdue_products": _("请从列表中选择产品。")}, code="invalid_choice")
         cleaned["overdue_products"] = [p for p in LenderKind.values if p in products]
     if "overdue_since" in cleaned:
-        cleaned["overdue_since"] = clean_past_date(cleaned["overdue_since"], field="overdue_since")
+        cleaned["overdue_since"] = validators.clean_past_date(cleaned["overdue_since"], field="overdue_since")
     if "goal" in cleaned and cleaned["goal"] and cleaned["goal"] not in CaseGoal.values:
         raise ValidationError({"goal": _("请选择一个协商目标。")}, code="invalid_choice")
     if "requested_months" in cleaned:
-        cleaned["requested_months"] = _months(cleaned["requested_months"], field="requested_months", allow_none=True)
+        cleaned["requested_months"] = validators.clean_months(
+            cleaned["requested_months"], field="requested_months", required=False
+        )
     if "down_payment" in cleaned:
-        cleaned["down_payment"] = clean_amount(cleaned["down_payment"] or Decimal("0"), field="down_payment")
-    if cleaned.get("first_due_date") and cleaned["first_due_date"] < timezone.localdate():
-        raise ValidationError({"first_due_date": _("首期还款日不能早于今天。")}, code="past")
+        cleaned["down_payment"] = _amount_or_zero(cleaned["down_payment"], field="down_payment")
+    if "first_due_date" in cleaned:
+        cleaned["first_due_date"] = validators.clean_first_due_date(cleaned["first_due_date"], field="first_due_date")
     if cleaned.get("id_number"):
         cleaned["id_number"] = validate_id_number(cleaned["id_number"])
     if cleaned.get("contact_phone"):
@@ -71,42 +58,78 @@ def _clean_case_fields(fields: dict[str, Any]) -> dict[str, Any]:
     return cleaned
 
 
-_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_ID_CHECK = "10X98765432"
-
-
 def validate_id_number(value: str) -> str:
-    """A mainland resident ID number: 18 characters whose last one is the ISO 7064 check character."""
-    number = (value or "").strip().upper()
-    # ASCII only: str.isdigit() also accepts characters such as "²" that int() then refuses.
-    if not re.fullmatch(r"[0-9]{17}[0-9X]", number):
-        raise ValidationError({"id_number": _("身份证号应为 18 位，请核对（最后一位可能是 X）。")}, code="invalid")
-    try:
-        born = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
-    except ValueError:
-        born = None
-    if born is None or born > timezone.localdate() or born.year < 1900:
-        raise ValidationError(
-            {"id_number": _("身份证号第 7 到 14 位是出生日期，现在不是真实的日期，请核对。")}, code="invalid_birth_date"
-        )
-    check = _ID_CHECK[sum(int(d) * w for d, w in zip(number[:17], _ID_WEIGHTS, strict=True)) % 11]
-    if number[17] != check:
-        raise ValidationError(
-            {"id_number": _("身份证号有一位对不上（按最后一位校验码算），请对照身份证逐位核对。")}, code="bad_check"
-        )
-    return number
+    """The ID number in capitals, or the validators' refusal keyed to "id_number"."""
+    return validators.clean_id_number(value, field="id_number")
 
 
-def case_create(*, owner, title: str, **fields: Any) -> Case:
-    cleaned = _clean_case_fields({"title": title, **fields})
+def case_create(
+    *,
+    owner: AbstractBaseUser,
+    title: str,
+    overdue_products: Sequence[str] = (),
+    overdue_since: date | None = None,
+    goal: str = "",
+    goal_note: str = "",
+    requested_months: Months | None = None,
+    down_payment: Amount | None = ZERO,
+    first_due_date: date | None = None,
+    debtor_name: str = "",
+    id_number: str | None = None,
+    contact_phone: str = "",
+) -> Case:
+    cleaned = _clean_case_fields(
+        {
+            "title": title,
+            "overdue_products": overdue_products,
+            "overdue_since": overdue_since,
+            "goal": goal,
+            "goal_note": goal_note,
+            "requested_months": requested_months,
+            "down_payment": down_payment,
+            "first_due_date": first_due_date,
+            "debtor_name": debtor_name,
+            "id_number": id_number,
+            "contact_phone": contact_phone,
+        }
+    )
     with transaction.atomic():
         case = Case(owner=owner, **cleaned)
         _save(case)
     return case
 
 
-def case_update(*, case: Case, **fields: Any) -> Case:
-    cleaned = _clean_case_fields(fields)
+def case_update(
+    *,
+    case: Case,
+    title: str | Unset = UNSET,
+    overdue_products: Sequence[str] | Unset = UNSET,
+    overdue_since: date | None | Unset = UNSET,
+    goal: str | Unset = UNSET,
+    goal_note: str | Unset = UNSET,
+    requested_months: Months | None | Unset = UNSET,
+    down_payment: Amount | None | Unset = UNSET,
+    first_due_date: date | None | Unset = UNSET,
+    debtor_name: str | Unset = UNSET,
+    id_number: str | None | Unset = UNSET,
+    contact_phone: str | Unset = UNSET,
+) -> Case:
+    """Change only the fields given; a new goal re-derives the evidence checklist."""
+    cleaned = _clean_case_fields(
+        _given(
+            title=title,
+            overdue_products=overdue_products,
+            overdue_since=overdue_since,
+            goal=goal,
+            goal_note=goal_note,
+            requested_months=requested_months,
+            down_payment=down_payment,
+            first_due_date=first_due_date,
+            debtor_name=debtor_name,
+            id_number=id_number,
+            contact_phone=contact_phone,
+        )
+    )
     with transaction.atomic():
         locked = Case.objects.select_for_update().get(pk=case.pk)
         for name, value in cleaned.items():
@@ -128,12 +151,12 @@ def case_mark_step(*, case: Case, step: str) -> None:
 
 
 def case_change_status(*, case: Case, status: str) -> Case:
-    """Move a case along its legal path only (see CASE_TRANSITIONS)."""
+    """Move a case along its legal path only (Case.can_move_to)."""
     if status not in CaseStatus.values:
         raise ValidationError({"status": _("未知的案件状态。")}, code="invalid_choice")
     with transaction.atomic():
         locked = Case.objects.select_for_update().get(pk=case.pk)
-        if status not in CASE_TRANSITIONS[locked.status]:
+        if not locked.can_move_to(status):
             raise ValidationError(
                 {
                     "status": _("案件不能从“%(current)s”直接变为“%(new)s”。")
@@ -160,46 +183,62 @@ def case_delete(*, case: Case) -> None:
 
 # --- Debt -----------------------------------------------------------------------------------------------------
 
-DEBT_FIELDS = (
-    "lender",
-    "lender_name",
-    "account_label",
-    "principal",
-    "interest",
-    "penalty_interest",
-    "fees",
-    "overdue_since",
-    "daily_rate",
-    "minimum_payment",
-    "last_statement_date",
-)
-
 
 def _clean_debt_fields(fields: dict[str, Any]) -> dict[str, Any]:
-    _only(fields, DEBT_FIELDS)
     cleaned = dict(fields)
     for name in ("principal", "interest", "penalty_interest", "fees"):
         if name in cleaned:
-            cleaned[name] = clean_amount(cleaned[name] if cleaned[name] not in (None, "") else 0, field=name)
+            cleaned[name] = _amount_or_zero(cleaned[name], field=name)
     if "minimum_payment" in cleaned:
-        cleaned["minimum_payment"] = clean_amount(cleaned["minimum_payment"], field="minimum_payment", allow_none=True)
+        cleaned["minimum_payment"] = validators.clean_amount(
+            cleaned["minimum_payment"], field="minimum_payment", required=False
+        )
     for name in ("overdue_since", "last_statement_date"):
         if name in cleaned:
-            cleaned[name] = clean_past_date(cleaned[name], field=name)
+            cleaned[name] = validators.clean_past_date(cleaned[name], field=name)
     if "daily_rate" in cleaned:
-        cleaned["daily_rate"] = clean_daily_rate(cleaned["daily_rate"])
+        cleaned["daily_rate"] = validators.clean_daily_rate(cleaned["daily_rate"], field="daily_rate")
     return cleaned
 
 
 def _check_debt_total(debt: Debt) -> None:
     if debt.balance <= 0:
         raise ValidationError({"principal": _("请至少填写本金。")}, code="empty_debt")
-    if debt.balance > MAX_AMOUNT:
+    if debt.balance > validators.MAX_AMOUNT:
         raise ValidationError({"principal": _("一笔欠款合计不能超过 1000 万元。")}, code="too_large")
 
 
-def debt_create(*, case: Case, **fields: Any) -> Debt:
-    cleaned = _clean_debt_fields(fields)
+def debt_create(
+    *,
+    case: Case,
+    lender: str = LenderKind.HUABEI,
+    lender_name: str = "",
+    account_label: str = "",
+    principal: Amount | None,
+    interest: Amount | None = ZERO,
+    penalty_interest: Amount | None = ZERO,
+    fees: Amount | None = ZERO,
+    overdue_since: date | None = None,
+    daily_rate: Rate = plans.HUABEI_DAILY_RATE,
+    minimum_payment: Amount | None = None,
+    last_statement_date: date | None = None,
+) -> Debt:
+    """A debt of the case; blank amounts are 0, but the debt must owe something."""
+    cleaned = _clean_debt_fields(
+        {
+            "lender": lender,
+            "lender_name": lender_name,
+            "account_label": account_label,
+            "principal": principal,
+            "interest": interest,
+            "penalty_interest": penalty_interest,
+            "fees": fees,
+            "overdue_since": overdue_since,
+            "daily_rate": daily_rate,
+            "minimum_payment": minimum_payment,
+            "last_statement_date": last_statement_date,
+        }
+    )
     with transaction.atomic():
         debt = Debt(case=case, **cleaned)
         _check_debt_total(debt)
@@ -208,8 +247,37 @@ def debt_create(*, case: Case, **fields: Any) -> Debt:
     return debt
 
 
-def debt_update(*, debt: Debt, **fields: Any) -> Debt:
-    cleaned = _clean_debt_fields(fields)
+def debt_update(
+    *,
+    debt: Debt,
+    lender: str | Unset = UNSET,
+    lender_name: str | Unset = UNSET,
+    account_label: str | Unset = UNSET,
+    principal: Amount | None | Unset = UNSET,
+    interest: Amount | None | Unset = UNSET,
+    penalty_interest: Amount | None | Unset = UNSET,
+    fees: Amount | None | Unset = UNSET,
+    overdue_since: date | None | Unset = UNSET,
+    daily_rate: Rate | Unset = UNSET,
+    minimum_payment: Amount | None | Unset = UNSET,
+    last_statement_date: date | None | Unset = UNSET,
+) -> Debt:
+    """Change only the fields given."""
+    cleaned = _clean_debt_fields(
+        _given(
+            lender=lender,
+            lender_name=lender_name,
+            account_label=account_label,
+            principal=principal,
+            interest=interest,
+            penalty_interest=penalty_interest,
+            fees=fees,
+            overdue_since=overdue_since,
+            daily_rate=daily_rate,
+            minimum_payment=minimum_payment,
+            last_statement_date=last_statement_date,
+        )
+    )
     with transaction.atomic():
         locked = Debt.objects.select_for_update().get(pk=debt.pk)
         for name, value in cleaned.items():
@@ -232,42 +300,43 @@ def debt_delete(*, debt: Debt) -> None:
 
 # --- Hardship and budget --------------------------------------------------------------------------------------
 
-HARDSHIP_FIELDS = (
-    "reasons",
-    "since",
-    "narrative",
-    "monthly_income",
-    "household_expenses",
-    "dependents",
-    "other_fixed_payments",
-)
+# A change to any of these is a new budget: the plan page says when the figures were last entered.
+_BUDGET_FIELDS = frozenset({"monthly_income", "household_expenses", "dependents", "other_fixed_payments"})
 
 
-BUDGET_FIELDS = {"monthly_income", "household_expenses", "dependents", "other_fixed_payments"}
-
-
-def hardship_save(*, case: Case, **fields: Any) -> Hardship:
-    """Create or update the case's hardship; a change of reasons re-derives the evidence checklist."""
-    _only(fields, HARDSHIP_FIELDS)
-    cleaned = dict(fields)
+def hardship_save(
+    *,
+    case: Case,
+    reasons: Sequence[str] | Unset = UNSET,
+    since: date | None | Unset = UNSET,
+    narrative: str | Unset = UNSET,
+    monthly_income: Amount | None | Unset = UNSET,
+    household_expenses: Amount | None | Unset = UNSET,
+    dependents: int | str | None | Unset = UNSET,
+    other_fixed_payments: Amount | None | Unset = UNSET,
+) -> Hardship:
+    """Create or update the case's hardship with the fields given; a change of reasons re-derives the checklist."""
+    cleaned = _given(
+        reasons=reasons,
+        since=since,
+        narrative=narrative,
+        monthly_income=monthly_income,
+        household_expenses=household_expenses,
+        dependents=dependents,
+        other_fixed_payments=other_fixed_payments,
+    )
     if "reasons" in cleaned:
-        reasons = list(dict.fromkeys(cleaned["reasons"] or []))
-        if any(reason not in HardshipReason.values for reason in reasons):
+        chosen = list(dict.fromkeys(cleaned["reasons"] or []))
+        if any(reason not in HardshipReason.values for reason in chosen):
             raise ValidationError({"reasons": _("请从列表中选择困难原因。")}, code="invalid_choice")
-        cleaned["reasons"] = [r for r in HardshipReason.values if r in reasons]
+        cleaned["reasons"] = [r for r in HardshipReason.values if r in chosen]
     if "since" in cleaned:
-        cleaned["since"] = clean_past_date(cleaned["since"], field="since")
+        cleaned["since"] = validators.clean_past_date(cleaned["since"], field="since")
     for name in ("monthly_income", "household_expenses", "other_fixed_payments"):
         if name in cleaned:
-            cleaned[name] = clean_amount(cleaned[name] if cleaned[name] not in (None, "") else 0, field=name)
+            cleaned[name] = _amount_or_zero(cleaned[name], field=name)
     if "dependents" in cleaned:
-        try:
-            dependents = int(cleaned["dependents"] or 0)
-        except (TypeError, ValueError):
-            raise ValidationError({"dependents": _("人数应是整数。")}, code="invalid") from None
-        if not 0 <= dependents <= 20:
-            raise ValidationError({"dependents": _("人数应在 0 到 20 之间。")}, code="out_of_range")
-        cleaned["dependents"] = dependents
+        cleaned["dependents"] = validators.clean_dependents(cleaned["dependents"] or 0, field="dependents")
     if "narrative" in cleaned:
         cleaned["narrative"] = (cleaned["narrative"] or "").strip()
     with transaction.atomic():
@@ -275,7 +344,7 @@ def hardship_save(*, case: Case, **fields: Any) -> Hardship:
         reasons_changed = "reasons" in cleaned and cleaned["reasons"] != hardship.reasons
         for name, value in cleaned.items():
             setattr(hardship, name, value)
-        if BUDGET_FIELDS & set(cleaned):
+        if _BUDGET_FIELDS & set(cleaned):
             hardship.budget_updated_at = timezone.now()
         _save(hardship)
         _touch(case.pk)

@@ -1,103 +1,42 @@
-"""Validation and saving shared by the services: amounts, dates, rates, model validation, "the case changed"."""
+"""What the services share: "not given", model validation before saving, "the case changed"."""
 
+import enum
 from collections.abc import Iterable
-from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
-from typing import Any
+from decimal import Decimal
+from typing import Any, Final
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
-from .. import plans
-from ..models import (
-    MAX_AMOUNT,
-    Case,
-)
+from .. import validators
+from ..models import Case
 
-# --- validation shared by the services ------------------------------------------------------------------------
+ZERO = Decimal("0.00")
 
 
-def clean_amount(value: Any, *, field: str, allow_none: bool = False) -> Decimal | None:
-    """A yuan amount: a number, at least 0, at most ten million, at most two decimals."""
-    if value is None or value == "":
-        if allow_none:
-            return None
-        raise ValidationError({field: _("请填写金额。")}, code="required")
-    if isinstance(value, float):
-        value = str(value)
-    try:
-        amount = Decimal(str(value).strip().replace(",", "").replace("，", ""))
-    except InvalidOperation:
-        raise ValidationError({field: _("请输入数字金额，例如 1234.56。")}, code="invalid") from None
-    if not amount.is_finite():
-        raise ValidationError({field: _("请输入数字金额，例如 1234.56。")}, code="invalid")
-    if amount < 0:
-        raise ValidationError({field: _("金额不能是负数。")}, code="negative")
-    if amount > MAX_AMOUNT:
-        raise ValidationError({field: _("金额不能超过 1000 万元，请检查是否多输了位数。")}, code="too_large")
-    if amount != amount.quantize(plans.CENT):
-        raise ValidationError({field: _("金额最多保留两位小数（精确到分）。")}, code="too_precise")
-    return amount.quantize(plans.CENT)
+class Unset(enum.Enum):
+    """The type of UNSET: an argument the caller did not give, so the field keeps the value it has."""
+
+    UNSET = "UNSET"
+
+    def __repr__(self) -> str:
+        return "UNSET"
 
 
-def clean_past_date(value: date | None, *, field: str, allow_none: bool = True) -> date | None:
-    """A date that has already happened: an overdue start, a payment, a signature cannot lie in the future."""
-    if value is None:
-        if allow_none:
-            return None
-        raise ValidationError({field: _("请填写日期。")}, code="required")
-    if isinstance(value, datetime):
-        value = timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
-    if value > timezone.localdate():
-        raise ValidationError({field: _("这个日期还没到，请检查年份和月份。")}, code="future")
-    if value.year < 2000:
-        raise ValidationError({field: _("日期太早了，请检查年份。")}, code="too_old")
-    return value
+UNSET: Final = Unset.UNSET
 
 
-def clean_daily_rate(value: Any, *, field: str = "daily_rate") -> Decimal:
-    try:
-        rate = Decimal(str(value))
-    except InvalidOperation:
-        raise ValidationError({field: _("请输入日利率，例如 0.0005（即 0.05%）。")}, code="invalid") from None
-    if not rate.is_finite() or rate < 0 or rate > Decimal("0.01"):
-        raise ValidationError({field: _("日利率应在 0 到 1%/天之间。")}, code="out_of_range")
-    return rate
+def _given(**arguments: Any) -> dict[str, Any]:
+    """The arguments the caller gave, by name: what an update changes."""
+    return {name: value for name, value in arguments.items() if value is not UNSET}
 
 
-def clean_annual_rate(value: Any, *, field: str = "annual_rate") -> Decimal:
-    try:
-        rate = Decimal(str(value))
-    except InvalidOperation:
-        raise ValidationError({field: _("请输入年利率，例如 0.06（即 6%）。")}, code="invalid") from None
-    if not rate.is_finite() or rate < 0 or rate > Decimal("0.36"):
-        raise ValidationError({field: _("年利率应在 0 到 36% 之间。")}, code="out_of_range")
-    return rate
-
-
-def _months(value: Any, *, field: str, allow_none: bool = False) -> int | None:
-    if value in (None, ""):
-        if allow_none:
-            return None
-        raise ValidationError({field: _("请填写期数。")}, code="required")
-    try:
-        months = int(value)
-    except (TypeError, ValueError):
-        raise ValidationError({field: _("期数应是整数。")}, code="invalid") from None
-    if not 1 <= months <= plans.MAX_MONTHS:
-        raise ValidationError(
-            {field: _("期数应在 1 到 %(max)s 个月之间。") % {"max": plans.MAX_MONTHS}}, code="out_of_range"
-        )
-    return months
-
-
-def _only(fields: dict[str, Any], allowed: Iterable[str]) -> None:
-    unknown = set(fields) - set(allowed)
-    if unknown:
-        raise TypeError(f"unexpected fields: {', '.join(sorted(unknown))}")
+def _amount_or_zero(value: validators.Amount | None, *, field: str) -> Decimal:
+    """An amount where blank means none at all: 0.00."""
+    amount = validators.clean_amount(value, field=field, required=False)
+    return ZERO if amount is None else amount
 
 
 def _save(instance, *, exclude: Iterable[str] = ()) -> None:

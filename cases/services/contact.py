@@ -1,6 +1,6 @@
 """The log of every contact with the lender."""
 
-from datetime import datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -8,41 +8,22 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from .. import validators
 from ..models import (
     Case,
+    ContactDirection,
     ContactLog,
+    ContactOutcome,
 )
-from .common import _only, _save
+from .common import UNSET, Unset, _given, _save
 
 # --- Contact log ----------------------------------------------------------------------------------------------
 
-CONTACT_FIELDS = (
-    "occurred_at",
-    "channel",
-    "direction",
-    "agent_name",
-    "agent_id",
-    "summary",
-    "offer",
-    "outcome",
-    "next_follow_up",
-)
-
 
 def _clean_contact_fields(fields: dict[str, Any], *, creating: bool) -> dict[str, Any]:
-    _only(fields, CONTACT_FIELDS)
     cleaned = dict(fields)
     if creating or "occurred_at" in cleaned:
-        occurred_at = cleaned.get("occurred_at")
-        if occurred_at is None:
-            raise ValidationError({"occurred_at": _("请填写沟通时间。")}, code="required")
-        if isinstance(occurred_at, datetime) and timezone.is_naive(occurred_at):
-            occurred_at = timezone.make_aware(occurred_at)
-            cleaned["occurred_at"] = occurred_at
-        if occurred_at > timezone.now() + timedelta(minutes=5):
-            raise ValidationError({"occurred_at": _("沟通时间不能在将来。")}, code="future")
-        if timezone.localtime(occurred_at).year < 2000:
-            raise ValidationError({"occurred_at": _("日期太早了，请检查年份。")}, code="too_old")
+        cleaned["occurred_at"] = validators.clean_contact_time(cleaned.get("occurred_at"), field="occurred_at")
     if creating or "summary" in cleaned:
         cleaned["summary"] = (cleaned.get("summary") or "").strip()
         if not cleaned["summary"]:
@@ -54,8 +35,33 @@ def _clean_contact_fields(fields: dict[str, Any], *, creating: bool) -> dict[str
     return cleaned
 
 
-def contact_log_create(*, case: Case, **fields: Any) -> ContactLog:
-    cleaned = _clean_contact_fields(fields, creating=True)
+def contact_log_create(
+    *,
+    case: Case,
+    occurred_at: datetime | None,
+    channel: str,
+    direction: str = ContactDirection.OUTGOING,
+    agent_name: str = "",
+    agent_id: str = "",
+    summary: str | None,
+    offer: str = "",
+    outcome: str = ContactOutcome.NO_RESULT,
+    next_follow_up: date | None = None,
+) -> ContactLog:
+    cleaned = _clean_contact_fields(
+        {
+            "occurred_at": occurred_at,
+            "channel": channel,
+            "direction": direction,
+            "agent_name": agent_name,
+            "agent_id": agent_id,
+            "summary": summary,
+            "offer": offer,
+            "outcome": outcome,
+            "next_follow_up": next_follow_up,
+        },
+        creating=True,
+    )
     with transaction.atomic():
         entry = ContactLog(case=case, **cleaned)
         _save(entry)
@@ -63,9 +69,33 @@ def contact_log_create(*, case: Case, **fields: Any) -> ContactLog:
     return entry
 
 
-def contact_log_update(*, entry: ContactLog, **fields: Any) -> ContactLog:
+def contact_log_update(
+    *,
+    entry: ContactLog,
+    occurred_at: datetime | None | Unset = UNSET,
+    channel: str | Unset = UNSET,
+    direction: str | Unset = UNSET,
+    agent_name: str | Unset = UNSET,
+    agent_id: str | Unset = UNSET,
+    summary: str | None | Unset = UNSET,
+    offer: str | Unset = UNSET,
+    outcome: str | Unset = UNSET,
+    next_follow_up: date | None | Unset = UNSET,
+) -> ContactLog:
+    """Change only the fields given."""
+    given = _given(
+        occurred_at=occurred_at,
+        channel=channel,
+        direction=direction,
+        agent_name=agent_name,
+        agent_id=agent_id,
+        summary=summary,
+        offer=offer,
+        outcome=outcome,
+        next_follow_up=next_follow_up,
+    )
     # The stored time goes in too, so that a new follow-up date alone is still checked against the call.
-    cleaned = _clean_contact_fields({"occurred_at": entry.occurred_at, **fields}, creating=False)
+    cleaned = _clean_contact_fields({"occurred_at": entry.occurred_at, **given}, creating=False)
     with transaction.atomic():
         for name, value in cleaned.items():
             setattr(entry, name, value)

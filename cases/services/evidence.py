@@ -13,9 +13,8 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .. import uploads
+from .. import uploads, validators
 from ..models import (
-    EVIDENCE_TRANSITIONS,
     Case,
     Evidence,
     EvidenceEvent,
@@ -27,7 +26,7 @@ from ..models import (
     HardshipReason,
     required_evidence,
 )
-from .common import _only, _save, _touch, clean_past_date
+from .common import UNSET, Unset, _given, _save, _touch
 
 logger = logging.getLogger(__name__)
 
@@ -93,11 +92,7 @@ def _renumber(case: Case) -> None:
     Evidence.objects.bulk_update(changed, ["position"])
 
 
-EVIDENCE_FIELDS = ("kind", "supports", "title", "note")
-
-
 def _clean_evidence_fields(case: Case, fields: dict[str, Any]) -> dict[str, Any]:
-    _only(fields, EVIDENCE_FIELDS)
     cleaned = dict(fields)
     if "kind" in cleaned and cleaned["kind"] not in EvidenceKind.values:
         raise ValidationError({"kind": _("请选择材料类型。")}, code="invalid_choice")
@@ -115,8 +110,9 @@ def _clean_evidence_fields(case: Case, fields: dict[str, Any]) -> dict[str, Any]
     return cleaned
 
 
-def evidence_create(*, case: Case, kind: str, **fields: Any) -> Evidence:
-    cleaned = _clean_evidence_fields(case, {"kind": kind, **fields})
+def evidence_create(*, case: Case, kind: str, supports: str = "", title: str = "", note: str = "") -> Evidence:
+    """An item the user adds to the list, numbered after the last one; `supports` names the hardship it proves."""
+    cleaned = _clean_evidence_fields(case, {"kind": kind, "supports": supports, "title": title, "note": note})
     with transaction.atomic():
         evidence = Evidence(case=case, position=_next_position(case), **cleaned)
         _save(evidence)
@@ -124,8 +120,16 @@ def evidence_create(*, case: Case, kind: str, **fields: Any) -> Evidence:
     return evidence
 
 
-def evidence_update(*, evidence: Evidence, **fields: Any) -> Evidence:
-    cleaned = _clean_evidence_fields(evidence.case, fields)
+def evidence_update(
+    *,
+    evidence: Evidence,
+    kind: str | Unset = UNSET,
+    supports: str | Unset = UNSET,
+    title: str | Unset = UNSET,
+    note: str | Unset = UNSET,
+) -> Evidence:
+    """Change only the fields given."""
+    cleaned = _clean_evidence_fields(evidence.case, _given(kind=kind, supports=supports, title=title, note=note))
     with transaction.atomic():
         for name, value in cleaned.items():
             setattr(evidence, name, value)
@@ -140,10 +144,10 @@ def evidence_set_status(
     """missing -> uploaded -> sent -> accepted / rejected, each with its date; a file is needed past "missing"."""
     if status not in EvidenceStatus.values:
         raise ValidationError({"status": _("未知的材料状态。")}, code="invalid_choice")
-    on = clean_past_date(on or timezone.localdate(), field="status_changed_on")
+    on = validators.clean_past_date(on or timezone.localdate(), field="status_changed_on")
     with transaction.atomic():
         locked = Evidence.objects.select_for_update().get(pk=evidence.pk)
-        if status not in EVIDENCE_TRANSITIONS[locked.status]:
+        if not locked.can_move_to(status):
             raise ValidationError(
                 {
                     "status": _("材料不能从“%(current)s”直接变为“%(new)s”。")
