@@ -1,11 +1,15 @@
-"""Shared fixtures: an owner, a second user, clients for each, and the project's own Celery app for the worker."""
+"""Shared fixtures: an owner, a second user, clients for each, a case with a debt and an agreement built through the
+services, and the project's own Celery app for the worker."""
 
 import pytest
 from django.test import Client
 
 from accounts.models import User
+from cases.models import Agreement, Case, Debt
 
-PASSWORD = "correct-horse-battery-staple"
+from .builders import PASSWORD, make_agreement, make_case, make_debt
+
+__all__ = ["PASSWORD"]
 
 
 @pytest.fixture
@@ -35,6 +39,27 @@ def outsider_client(outsider) -> Client:
 @pytest.fixture
 def anonymous_client() -> Client:
     return Client()
+
+
+@pytest.fixture
+def case(owner) -> Case:
+    """A bare case: a title and nothing else yet. Modules that need more build their own `case`."""
+    return make_case(owner)
+
+
+@pytest.fixture
+def other_case(outsider) -> Case:
+    return make_case(outsider, title="别人的案件")
+
+
+@pytest.fixture
+def debt(case) -> Debt:
+    return make_debt(case)
+
+
+@pytest.fixture
+def agreement(case, debt) -> Agreement:
+    return make_agreement(case, [debt])
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from accounts.models import CONSENT_VERSION, User
 
-from .conftest import PASSWORD
+from .builders import PASSWORD
 
 SIGNUP = {
     "identifier": "13800138000",

@@ -4,7 +4,6 @@ import os
 import re
 import subprocess
 import time
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -205,55 +204,6 @@ def test_fetcher_refuses_files_and_network():
             fetcher.fetch(url)
     response = fetcher.fetch(pdf.BASE_URL + "static/css/app.css")
     assert b"Bootstrap" in response.read()
-
-
-@pytest.mark.django_db
-def test_render_twice_makes_one_file(case, media):
-    document = services.document_request(case=case, kind=DocumentKind.PROPOSAL)
-    first = services.document_render(document_id=document.pk)
-    second = services.document_render(document_id=document.pk)
-    assert first.status == DocumentStatus.READY and second is None
-    assert GeneratedDocument.objects.filter(case=case).count() == 1
-    assert len(list((media / "documents").iterdir())) == 1
-    assert len(first.checksum) == 64
-
-
-@pytest.mark.django_db
-def test_versions_are_never_reused(case, media):
-    first = services.document_request(case=case, kind=DocumentKind.PROPOSAL)
-    first.delete()
-    second = services.document_request(case=case, kind=DocumentKind.PROPOSAL)
-    letter = services.document_request(case=case, kind=DocumentKind.HARDSHIP_LETTER)
-    assert (second.version, letter.version) == (2, 1)
-
-
-@pytest.mark.django_db
-def test_a_render_failure_is_recorded_with_a_message(case, media, monkeypatch):
-    def broken(html, **kwargs):
-        raise RuntimeError("layout exploded")
-
-    monkeypatch.setattr(services.documents.pdf, "render_pdf", broken)
-    document = services.document_request(case=case, kind=DocumentKind.PROPOSAL)
-    result = services.document_render(document_id=document.pk)
-    assert result.status == DocumentStatus.FAILED
-    assert "生成失败" in result.error and "layout exploded" not in result.error
-    assert not result.file
-
-
-@pytest.mark.django_db
-def test_sweep_requeues_then_fails_after_three_tries(case, media, monkeypatch):
-    queued = []
-    monkeypatch.setattr(services.documents, "_queue_render", queued.append)
-    document = services.document_request(case=case, kind=DocumentKind.PROPOSAL)
-    old = timezone.now() - timedelta(hours=1)
-    GeneratedDocument.objects.filter(pk=document.pk).update(status=DocumentStatus.RUNNING, started_at=old, attempts=1)
-    assert services.document_sweep() == {"requeued": 1, "failed": 0}
-    document.refresh_from_db()
-    assert document.status == DocumentStatus.PENDING and queued[-1] == document.pk
-    GeneratedDocument.objects.filter(pk=document.pk).update(status=DocumentStatus.RUNNING, started_at=old, attempts=3)
-    assert services.document_sweep() == {"requeued": 0, "failed": 1}
-    document.refresh_from_db()
-    assert document.status == DocumentStatus.FAILED and "3" in document.error
 
 
 @pytest.mark.worker
