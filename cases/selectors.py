@@ -94,7 +94,7 @@ def case_comparison(
     down = down_payment if down_payment is not None else Decimal("0")
     if not debts or budget is None or down >= plans.largest_down_payment(debts):
         return None
-    preferred = case.goal if case.goal in plans.ScenarioKind.__members__.values() else None
+    preferred = plans.ScenarioKind(case.goal) if case.goal in set(plans.ScenarioKind) else None
     return plans.compare_scenarios(
         debts,
         budget,

@@ -66,7 +66,7 @@ class Submission:
 
     form: forms.Form | None = None
     move: Move | None = None
-    message: str | Promise = ""
+    message: str = ""
 
     @property
     def saved(self) -> bool:
@@ -194,7 +194,7 @@ def _debts_post(step: Step, case: Case, data: FormData) -> Submission:
     "Next" with no amount typed means the list is complete, as long as it holds at least one debt.
     """
     moving_on = data.get("action") == "next"
-    form = _bound(step, case, data)
+    form = DebtForm(data)
     if moving_on and not any(form[name].value() for name in DEBT_AMOUNTS):
         if selectors.case_has_debts(case):
             return Submission(move=Move.NEXT)
@@ -202,7 +202,7 @@ def _debts_post(step: Step, case: Case, data: FormData) -> Submission:
         form.add_error(None, _("请至少填写一笔欠款。"))
         return Submission(form=form)
     if _saved(form, lambda: services.debt_create(case=case, **form.service_fields())):
-        return Submission(move=Move.NEXT if moving_on else Move.STAY, message=_("这笔欠款已保存。"))
+        return Submission(move=Move.NEXT if moving_on else Move.STAY, message=str(_("这笔欠款已保存。")))
     return Submission(form=form)
 
 
@@ -322,7 +322,7 @@ def _evidence_answers(case: Case) -> list[Answer]:
 
 # --- 6. the plan ----------------------------------------------------------------------------------------------
 
-GOAL_HELP = {
+GOAL_HELP: dict[str, str | Promise] = {
     CaseGoal.PRINCIPAL_ONLY: _("免除全部利息、罚息和费用，只还本金。最难申请，需要非常充分的困难证明。"),
     CaseGoal.INTEREST_FROZEN: _("停止计息，把现在的欠款分 12 到 60 期还清。平台最常同意的方案。"),
     CaseGoal.INSTALLMENTS: _("减免罚息和费用，按较低利率分期还本金和利息。"),
@@ -350,10 +350,12 @@ def plan_context(case: Case, *, months: int | None, down_payment: Decimal | None
     else:
         comparison = selectors.case_comparison(case, months=months, down_payment=down_payment)
     labels = dict(CaseGoal.choices)
-    cards = [
-        ScenarioCard(scenario, labels[scenario.kind], scenario.kind == comparison.recommended)
-        for scenario in (comparison.scenarios if comparison else ())
-    ]
+    cards = []
+    if comparison is not None:
+        cards = [
+            ScenarioCard(scenario, labels[scenario.kind], scenario.kind == comparison.recommended)
+            for scenario in comparison.scenarios
+        ]
     return {
         "comparison": comparison,
         "scenario_cards": cards,
@@ -480,7 +482,7 @@ def _review_context(case: Case) -> dict:
 
 def _review_post(step: Step, case: Case, data: FormData) -> Submission:
     services.case_mark_step(case=case, step=step.name)
-    return Submission(move=Move.FINISH, message=_("已全部填写完成。下一步：准备材料，然后联系平台。"))
+    return Submission(move=Move.FINISH, message=str(_("已全部填写完成。下一步：准备材料，然后联系平台。")))
 
 
 STEPS: tuple[Step, ...] = (

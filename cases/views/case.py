@@ -87,8 +87,7 @@ def debt_edit(request, code, debt_id):
                 form.add_service_error(error)
             else:
                 messages.success(request, _("已保存修改。"))
-                debts_step = wizard.get_step("debts")
-                return redirect(step_url(case, debts_step, back_to_review=returning_to_review(request)))
+                return redirect(step_url(case, "debts", back_to_review=returning_to_review(request)))
     else:
         form = DebtForm(initial=DebtForm.initial_for(debt))
     return render(request, "cases/debt_edit.html", {"case": case, "debt": debt, "form": form})
@@ -106,5 +105,5 @@ def debt_delete(request, code, debt_id):
             messages.error(request, " ".join(error.messages))
         else:
             messages.success(request, _("这笔欠款已删除。"))
-        return redirect(step_url(case, wizard.get_step("debts")))
+        return redirect(step_url(case, "debts"))
     return render(request, "cases/debt_delete.html", {"case": case, "debt": debt})

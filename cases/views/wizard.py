@@ -14,8 +14,10 @@ from ..models import Case
 from .common import case_for
 
 
-def step_url(case: Case, step: wizard.Step, *, back_to_review: bool = False) -> str:
-    url = reverse("cases:wizard_step", args=[case.code, step.name])
+def step_url(case: Case, step: wizard.Step | str, *, back_to_review: bool = False) -> str:
+    """A step's address, by the step or its name."""
+    name = step if isinstance(step, str) else step.name
+    url = reverse("cases:wizard_step", args=[case.code, name])
     return f"{url}?return=review" if back_to_review else url
 
 
@@ -83,7 +85,7 @@ def wizard_step(request, code, step_name):
         return redirect(step_url(case, wizard.next_step(case, step) or wizard.review_step()))
     if request.method == "POST":
         submission = wizard.submit(case, step, request.POST)
-        if submission.saved:
+        if submission.move is not None:
             if submission.message:
                 messages.success(request, submission.message)
             return _go_on(request, case, step, submission.move)
