@@ -1,6 +1,8 @@
 """Shared fixtures: an owner, a second user, clients for each, a case with a debt and an agreement built through the
 services, and the project's own Celery app for the worker."""
 
+from pathlib import Path
+
 import pytest
 from django.test import Client
 
@@ -39,6 +41,13 @@ def outsider_client(outsider) -> Client:
 @pytest.fixture
 def anonymous_client() -> Client:
     return Client()
+
+
+@pytest.fixture
+def media(settings, tmp_path) -> Path:
+    """Real file storage in a fresh folder for each test."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
 
 
 @pytest.fixture

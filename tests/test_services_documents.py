@@ -17,12 +17,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
-
-
-@pytest.fixture
 def case(owner):
     case = sample_case(owner=owner, title="花呗和信用卡协商", reasons=("unemployment", "illness"))
     return selectors.case_with_parts(case.pk)
