@@ -4,12 +4,10 @@ bundle, status tracking, and a 404 for anyone but the owner on every evidence UR
 import io
 import re
 import zipfile
-import zlib
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
@@ -18,17 +16,16 @@ from PIL import Image
 from cases import services, uploads
 from cases.models import (
     Case,
-    DocumentKind,
     DocumentStatus,
     Evidence,
     EvidenceFile,
     EvidenceKind,
     EvidenceStatus,
-    GeneratedDocument,
     HardshipReason,
 )
 
 from . import files
+from .builders import make_document, pdf, photo
 
 pytestmark = pytest.mark.django_db
 
@@ -39,17 +36,6 @@ HTMX = {"HX-Request": "true"}
 
 
 # --- helpers ----------------------------------------------------------------------------------------------------
-
-
-def photo(name: str = "身份证正面.jpg", **build) -> SimpleUploadedFile:
-    """A phone photo with its GPS position; its colour follows the name, so two photos are two different files."""
-    shade = zlib.crc32(name.encode())
-    color = (shade & 0xFF, (shade >> 8) & 0xFF, (shade >> 16) & 0xFF)
-    return SimpleUploadedFile(name, files.jpeg_with_gps(color=color, **build), content_type="image/jpeg")
-
-
-def pdf(name: str = "银行流水.pdf", pages: int = 1) -> SimpleUploadedFile:
-    return SimpleUploadedFile(name, files.tiny_pdf(pages=pages), content_type="application/pdf")
 
 
 def bad_upload(bad: files.Refused) -> SimpleUploadedFile:
@@ -790,14 +776,6 @@ def test_case_page_shows_each_status_and_what_is_missing(owner_client, case, id_
 
 
 # --- the case bundle --------------------------------------------------------------------------------------------
-
-
-def make_document(case: Case, version: int, status: str = DocumentStatus.READY) -> GeneratedDocument:
-    document = GeneratedDocument(case=case, kind=DocumentKind.PROPOSAL, version=version, status=status)
-    if status == DocumentStatus.READY:
-        document.file.save(f"proposal-v{version}.pdf", ContentFile(files.tiny_pdf(pages=version)), save=False)
-    document.save()
-    return document
 
 
 def test_bundle_holds_the_latest_ready_document_and_every_file_in_case_page_order(
