@@ -34,7 +34,8 @@ def redis_up() -> bool:
 def worker_up() -> bool:
     """A worker answers a broadcast ping from its control thread, even while its pool is busy rendering."""
     try:
-        replies = celery_app.control.ping(timeout=PROBE_TIMEOUT_SECONDS / 2)
+        # One reply is enough: without a limit the broadcast waits out the whole timeout even after a worker answered.
+        replies = celery_app.control.ping(timeout=PROBE_TIMEOUT_SECONDS / 2, limit=1)
     except Exception:
         return False
     return any("ok" in (reply or {}).get(name, {}) for reply in replies for name in reply)
