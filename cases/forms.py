@@ -7,12 +7,18 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from . import plans, uploads, validators
-from .models import CaseGoal, Evidence, EvidenceKind, EvidenceStatus, HardshipReason, LenderKind
+from .models import Case, CaseGoal, Debt, Evidence, EvidenceKind, EvidenceStatus, Hardship, HardshipReason, LenderKind
 
 DATE_INPUT = {"type": "date"}
+
+
+def _max_length(model: type[models.Model], name: str) -> int:
+    """The model field's own limit: a form refuses exactly what the database would."""
+    return model._meta.get_field(name).max_length
 
 
 class CleanedField(forms.CharField):
@@ -46,6 +52,8 @@ class MonthsField(CleanedField):
 
 
 class DependentsField(CleanedField):
+    """How many people the debtor supports, 0 to validators.MAX_DEPENDENTS."""
+
     def __init__(self, **kwargs):
         kwargs.setdefault("widget", forms.NumberInput(attrs={"min": 0, "max": validators.MAX_DEPENDENTS}))
         super().__init__(cleaner=validators.clean_dependents, **kwargs)
@@ -101,7 +109,7 @@ class CaseFormMixin:
 class SituationForm(CaseFormMixin, forms.Form):
     title = forms.CharField(
         label=_("给这个案件起个名字"),
-        max_length=100,
+        max_length=_max_length(Case, "title"),
         initial=_("我的逾期协商"),
         help_text=_("只有您自己能看到，例如“花呗和信用卡协商”。"),
     )
@@ -125,11 +133,14 @@ class SituationForm(CaseFormMixin, forms.Form):
 class DebtForm(CaseFormMixin, forms.Form):
     lender = forms.ChoiceField(label=_("平台类型"), choices=LenderKind.choices)
     lender_name = forms.CharField(
-        label=_("平台或银行名称"), max_length=60, required=False, help_text=_("例如“招商银行”。花呗、借呗可不填。")
+        label=_("平台或银行名称"),
+        max_length=_max_length(Debt, "lender_name"),
+        required=False,
+        help_text=_("例如“招商银行”。花呗、借呗可不填。"),
     )
     account_label = forms.CharField(
         label=_("账户标识（可不填）"),
-        max_length=20,
+        max_length=_max_length(Debt, "account_label"),
         required=False,
         validators=[validators.validate_account_label],
         help_text=_("最多填卡号末四位，例如“尾号1234”。不要填完整卡号。"),
@@ -198,7 +209,7 @@ class HardshipForm(CaseFormMixin, forms.Form):
     narrative = forms.CharField(
         label=_("用自己的话说说发生了什么"),
         widget=forms.Textarea(attrs={"rows": 6}),
-        max_length=4000,
+        max_length=_max_length(Hardship, "narrative"),
         required=False,
         help_text=_(
             "好的说明包括：发生了什么、从什么时候开始、收入少了多少、现在每月能拿出多少钱还款、"
@@ -211,7 +222,7 @@ class ExtraEvidenceForm(CaseFormMixin, forms.Form):
     kind = forms.ChoiceField(
         label=_("再加一项材料（可不填）"), choices=[("", "—"), *EvidenceKind.choices], required=False
     )
-    title = forms.CharField(label=_("材料名称"), max_length=100, required=False)
+    title = forms.CharField(label=_("材料名称"), max_length=_max_length(Evidence, "title"), required=False)
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -256,7 +267,7 @@ class EvidenceStatusForm(CaseFormMixin, forms.Form):
     on = DateField(past=True, label=_("日期"), required=False, help_text=_("留空为今天。"))
     note = forms.CharField(
         label=_("备注（可不填）"),
-        max_length=2000,
+        max_length=_max_length(Evidence, "note"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("例如：客服说需要加盖公章的版本。会记在这一步的记录里。"),
@@ -291,19 +302,21 @@ class PlanForm(CaseFormMixin, forms.Form):
         help_text=_("留空则按您的预算算出最少期数。最多 60 期。"),
     )
     down_payment = AmountField(label=_("首付（元，可不填）"), help_text=_("签协议时能先还的一笔钱，能提高通过率。"))
-    goal_note = forms.CharField(label=_("其他诉求（可不填）"), max_length=200, required=False)
+    goal_note = forms.CharField(
+        label=_("其他诉求（可不填）"), max_length=_max_length(Case, "goal_note"), required=False
+    )
 
 
 class ContactForm(CaseFormMixin, forms.Form):
-    debtor_name = forms.CharField(label=_("您的姓名"), max_length=50)
+    debtor_name = forms.CharField(label=_("您的姓名"), max_length=_max_length(Case, "debtor_name"))
     id_number = forms.CharField(
         label=_("身份证号"),
-        max_length=18,
+        max_length=_max_length(Case, "id_number"),
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
         help_text=_("加密保存，文书和页面上只显示打码后的号码。"),
     )
-    contact_phone = forms.CharField(label=_("联系电话"), max_length=20)
+    contact_phone = forms.CharField(label=_("联系电话"), max_length=_max_length(Case, "contact_phone"))
 
     def __init__(self, *args, saved_id_number: str = "", **kwargs):
         super().__init__(*args, **kwargs)
