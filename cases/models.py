@@ -13,7 +13,7 @@ from . import plans
 
 # The rules live in validators; MAX_AMOUNT stays importable here, and migration 0001 names the label validator here.
 from .validators import MAX_AMOUNT as MAX_AMOUNT
-from .validators import validate_account_label
+from .validators import MAX_ANNUAL_RATE, MAX_DAILY_RATE, MAX_DEPENDENTS, validate_account_label
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
 
@@ -91,6 +91,16 @@ class Case(models.Model):
             models.Index(fields=["owner", "-updated_at"], name="case_owner_recent"),
             models.Index(fields=["status"], name="case_status"),
         ]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(down_payment__gte=0), name="case_down_payment_not_negative"),
+            models.CheckConstraint(
+                condition=models.Q(requested_months__isnull=True)
+                | models.Q(requested_months__range=(1, plans.MAX_MONTHS)),
+                name="case_requested_months_in_range",
+            ),
+            models.CheckConstraint(condition=models.Q(status__in=CaseStatus.values), name="case_status_valid"),
+            models.CheckConstraint(condition=models.Q(goal__in=["", *CaseGoal.values]), name="case_goal_valid"),
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -151,6 +161,17 @@ class Debt(models.Model):
         verbose_name = _("欠款")
         verbose_name_plural = _("欠款")
         ordering = ["case", "created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(principal__gte=0, interest__gte=0, penalty_interest__gte=0, fees__gte=0)
+                & (models.Q(minimum_payment__isnull=True) | models.Q(minimum_payment__gte=0)),
+                name="debt_amounts_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(daily_rate__range=(0, MAX_DAILY_RATE)), name="debt_daily_rate_in_range"
+            ),
+            models.CheckConstraint(condition=models.Q(lender__in=LenderKind.values), name="debt_lender_valid"),
+        ]
 
     def __str__(self) -> str:
         name = self.lender_name or self.get_lender_display()
@@ -195,6 +216,16 @@ class Hardship(models.Model):
         verbose_name = _("困难情况")
         verbose_name_plural = _("困难情况")
         ordering = ["case"]
+        # One hardship per case is the OneToOneField's own unique index.
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(monthly_income__gte=0, household_expenses__gte=0, other_fixed_payments__gte=0),
+                name="hardship_amounts_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(dependents__range=(0, MAX_DEPENDENTS)), name="hardship_dependents_in_range"
+            ),
+        ]
 
     def __str__(self) -> str:
         return ", ".join(str(label) for label in self.reason_labels) or str(_("未填写"))
@@ -302,6 +333,21 @@ class Evidence(models.Model):
         verbose_name_plural = _("证明材料")
         ordering = ["case", "position", "id"]
         indexes = [models.Index(fields=["case", "status"], name="evidence_case_status")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(kind__in=EvidenceKind.values), name="evidence_kind_valid"),
+            models.CheckConstraint(
+                condition=models.Q(supports__in=["", *HardshipReason.values]), name="evidence_supports_valid"
+            ),
+            models.CheckConstraint(condition=models.Q(status__in=EvidenceStatus.values), name="evidence_status_valid"),
+            # The checklist adds a kind only when the case has no item of that kind, and never adds a second one:
+            # taking items off again and re-deriving them relies on that. Items the user adds may repeat a kind
+            # (two bank statements, several "other" proofs), so only the checklist's own items are unique.
+            # Attachment numbers (position) are not unique here: the services renumber them 1..n in one UPDATE,
+            # whose rows a unique index would check one at a time, and SQLite has no deferrable unique constraints.
+            models.UniqueConstraint(
+                fields=["case", "kind"], condition=models.Q(from_checklist=True), name="evidence_checklist_kind_once"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title or self.get_kind_display()
@@ -327,6 +373,11 @@ class EvidenceEvent(models.Model):
         verbose_name = _("材料状态记录")
         verbose_name_plural = _("材料状态记录")
         ordering = ["evidence", "created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=EvidenceStatus.values), name="evidence_event_status_valid"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_status_display()} {self.on:%Y-%m-%d}"
@@ -417,6 +468,13 @@ class ContactLog(models.Model):
         verbose_name_plural = _("沟通记录")
         ordering = ["-occurred_at", "-id"]
         indexes = [models.Index(fields=["case", "-occurred_at"], name="contact_case_recent")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(channel__in=ContactChannel.values), name="contact_channel_valid"),
+            models.CheckConstraint(
+                condition=models.Q(direction__in=ContactDirection.values), name="contact_direction_valid"
+            ),
+            models.CheckConstraint(condition=models.Q(outcome__in=ContactOutcome.values), name="contact_outcome_valid"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.get_channel_display()}"
@@ -452,6 +510,20 @@ class Agreement(models.Model):
         verbose_name = _("还款协议")
         verbose_name_plural = _("还款协议")
         ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(amount_waived__gte=0, total_to_repay__gte=0, down_payment__gte=0),
+                name="agreement_amounts_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(installment_count__range=(1, plans.MAX_MONTHS)),
+                name="agreement_installment_count_in_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(annual_rate__range=(0, MAX_ANNUAL_RATE)), name="agreement_annual_rate_in_range"
+            ),
+            models.CheckConstraint(condition=models.Q(kind__in=CaseGoal.values), name="agreement_kind_valid"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} · {self.installment_count}"
@@ -483,6 +555,13 @@ class Installment(models.Model):
         ordering = ["agreement", "number"]
         constraints = [
             models.UniqueConstraint(fields=["agreement", "number"], name="installment_unique_number"),
+            models.CheckConstraint(
+                condition=models.Q(amount_due__gte=0, principal__gte=0, interest__gte=0, amount_paid__gte=0),
+                name="installment_amounts_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=InstallmentStatus.values), name="installment_status_valid"
+            ),
         ]
         indexes = [models.Index(fields=["due_date", "status"], name="installment_due")]
 
@@ -508,6 +587,9 @@ class Payment(models.Model):
         verbose_name = _("还款记录")
         verbose_name_plural = _("还款记录")
         ordering = ["agreement", "paid_on", "id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="payment_amount_positive"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.paid_on} ¥{self.amount}"
@@ -546,6 +628,8 @@ class GeneratedDocument(models.Model):
         ordering = ["case", "kind", "-version"]
         constraints = [
             models.UniqueConstraint(fields=["case", "kind", "version"], name="document_unique_version"),
+            models.CheckConstraint(condition=models.Q(kind__in=DocumentKind.values), name="document_kind_valid"),
+            models.CheckConstraint(condition=models.Q(status__in=DocumentStatus.values), name="document_status_valid"),
         ]
         indexes = [models.Index(fields=["status", "created_at"], name="document_status_age")]
 

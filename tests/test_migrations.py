@@ -1,6 +1,8 @@
-"""Migrations that move data: what a case held before the change is still there after it."""
+"""Migrations that move data: what a case held before the change is still there after it, or brought within a rule
+that the change adds."""
 
 from datetime import date
+from decimal import Decimal
 
 import pytest
 from django.db import connection
@@ -44,5 +46,61 @@ def test_an_items_single_file_and_status_carry_over():
         EvidenceEvent = after.get_model("cases", "EvidenceEvent")
         history = list(EvidenceEvent.objects.values_list("evidence_id", "status", "on", "note"))
         assert history == [(with_file.pk, "sent", date(2026, 3, 2), "发给了在线客服")]
+    finally:
+        migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_rows_that_break_the_new_rules_are_brought_within_them():
+    before = migrate([("cases", "0004_evidence_files")])
+    User = before.get_model("accounts", "User")
+    Case = before.get_model("cases", "Case")
+    owner = User.objects.create(email="migrate@example.com", password="x")
+    case = Case.objects.create(owner=owner, title="迁移", down_payment=Decimal("-5"))
+    debt = before.get_model("cases", "Debt").objects.create(
+        case=case, principal=Decimal("-1"), minimum_payment=Decimal("-3"), daily_rate=Decimal("0.05")
+    )
+    before.get_model("cases", "Hardship").objects.create(case=case, dependents=25, monthly_income=Decimal("-1"))
+    agreement = before.get_model("cases", "Agreement").objects.create(
+        case=case,
+        kind="installments",
+        total_to_repay=Decimal("1000"),
+        installment_count=2,
+        first_due_date=date(2026, 4, 1),
+        annual_rate=Decimal("0.5"),
+    )
+    Installment = before.get_model("cases", "Installment")
+    for number in (1, 2):
+        Installment.objects.create(
+            agreement=agreement,
+            number=number,
+            due_date=date(2026, 3 + number, 1),
+            amount_due=Decimal("500"),
+            principal=Decimal("500"),
+            interest=Decimal("0"),
+        )
+    Payment = before.get_model("cases", "Payment")
+    for amount in ("500", "300", "-100", "0"):
+        Payment.objects.create(agreement=agreement, paid_on=date(2026, 3, 1), amount=Decimal(amount))
+    Evidence = before.get_model("cases", "Evidence")
+    first = Evidence.objects.create(case=case, kind="id_card", position=1, from_checklist=True)
+    again = Evidence.objects.create(case=case, kind="id_card", position=2, from_checklist=True)
+    try:
+        after = migrate([("cases", "0005_invariants")])
+        case = after.get_model("cases", "Case").objects.get(pk=case.pk)
+        assert case.down_payment == 0
+        debt = after.get_model("cases", "Debt").objects.get(pk=debt.pk)
+        assert (debt.principal, debt.minimum_payment, debt.daily_rate) == (0, None, Decimal("0.01"))
+        hardship = after.get_model("cases", "Hardship").objects.get(case=case)
+        assert (hardship.dependents, hardship.monthly_income) == (20, 0)
+        assert after.get_model("cases", "Agreement").objects.get(pk=agreement.pk).annual_rate == Decimal("0.36")
+        payments = after.get_model("cases", "Payment").objects.filter(agreement_id=agreement.pk)
+        assert sorted(payments.values_list("amount", flat=True)) == [300, 500]
+        installments = (
+            after.get_model("cases", "Installment").objects.filter(agreement_id=agreement.pk).order_by("number")
+        )
+        assert list(installments.values_list("amount_paid", "status")) == [(500, "paid"), (300, "partial")]
+        items = after.get_model("cases", "Evidence").objects.filter(case=case)
+        assert dict(items.values_list("pk", "from_checklist")) == {first.pk: True, again.pk: False}
     finally:
         migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
