@@ -185,6 +185,19 @@ class TestEngine:
         wizard.submit(case, step, {"reasons": ["illness"], "narrative": ""})
         assert wizard.advance(case, step).name == "evidence"
 
+    def test_advance_sees_a_hardship_read_before_the_save(self, owner):
+        """The case read its hardship (no reason yet) before the step saved one: the evidence step follows."""
+        case = services.case_create(owner=owner, title="案件", overdue_products=["huabei"], overdue_since=TODAY)
+        services.hardship_save(case=case, monthly_income=Decimal("3000"))
+        case = Case.objects.get(pk=case.pk)
+        services.case_mark_step(case=case, step="plan")
+        assert wizard.get_step("evidence") not in wizard.applicable_steps(case)  # the hardship is now read
+        services.case_mark_step(case=case, step="hardship")
+        step = wizard.get_step("hardship")
+        assert wizard.submit(case, step, {"reasons": ["illness"], "narrative": ""}).saved
+        services.case_mark_step(case=case, step="plan")
+        assert wizard.get_step("evidence") in wizard.applicable_steps(case)
+
     def test_review_sections_are_every_applicable_step_but_the_review(self, case):
         names = [step.name for step, _answers in wizard.review_sections(case)]
         assert names == [s.name for s in wizard.applicable_steps(case) if s is not wizard.review_step()]

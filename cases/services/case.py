@@ -350,4 +350,5 @@ def hardship_save(
         _touch(case.pk)
         if reasons_changed:
             evidence_sync_checklist(case=case)
+    case.hardship = hardship  # the caller's case reads what was saved, without reloading
     return hardship
