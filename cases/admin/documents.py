@@ -1,0 +1,36 @@
+"""Generated documents."""
+
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from .. import services
+from ..models import GeneratedDocument
+from .base import ServiceAdmin, ServiceForm, ViewOnlyAdmin
+
+
+class GeneratedDocumentForm(ServiceForm):
+    """A new version requested through document_request, which numbers it and queues its rendering."""
+
+    language = forms.ChoiceField(label=_("语言"), choices=[])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["language"].choices = settings.LANGUAGES
+        self.fields["language"].initial = settings.LANGUAGE_CODE
+
+    def write(self, changes: dict[str, Any]) -> GeneratedDocument:
+        return services.document_request(**changes)
+
+
+@admin.register(GeneratedDocument)
+class GeneratedDocumentAdmin(ViewOnlyAdmin, ServiceAdmin):
+    form = GeneratedDocumentForm
+    list_display = ["case", "kind", "version", "status", "attempts", "created_at", "finished_at"]
+    list_filter = ["kind", "status"]
+    search_fields = ["case__title", "error", "checksum", "code"]
+    raw_id_fields = ["case"]
+    add_fields = ["case", "kind", "language"]
