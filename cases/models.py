@@ -130,8 +130,110 @@ class LenderKind(models.TextChoices):
     OTHER = "other", _("其他")
 
 
+# Who has to agree, by kind of product: the legal entity its bills and contracts usually name, and how to reach it.
+# The user checks and may change both: 借呗 in particular may be lent by a partner bank named in the contract.
+ANT_CONSUMER_FINANCE = "重庆蚂蚁消费金融有限公司"
+LENDER_LEGAL_NAMES: dict[str, str] = {
+    LenderKind.HUABEI: ANT_CONSUMER_FINANCE,
+    LenderKind.JIEBEI: ANT_CONSUMER_FINANCE,
+}
+LENDER_CONTACTS = {
+    LenderKind.HUABEI: _("支付宝 App：我的 → 花呗 → 账单 → 逾期账单 → 客服；电话 95188"),
+    LenderKind.JIEBEI: _("支付宝 App：我的 → 借呗 → 客服；电话 95188"),
+    LenderKind.CREDIT_CARD: _("信用卡背面或账单上的客服电话"),
+    LenderKind.ONLINE_LENDER: _("平台 App 的在线客服或客服电话"),
+    LenderKind.OTHER: "",
+}
+
+
+class Creditor(models.Model):
+    """A lender that has to agree: one negotiation, one proposal, one share of the budget, one plan."""
+
+    code = models.UUIDField(_("编号"), default=uuid.uuid4, unique=True, editable=False)
+    case = models.ForeignKey(Case, verbose_name=_("案件"), on_delete=models.CASCADE, related_name="creditors")
+    kind = models.CharField(_("类型"), max_length=20, choices=LenderKind.choices)
+    name = models.CharField(_("平台或银行"), max_length=60, help_text=_("您平时怎么称呼它，例如“蚂蚁花呗”“招商银行”。"))
+    legal_name = models.CharField(
+        _("合同上的机构全称"),
+        max_length=100,
+        blank=True,
+        help_text=_("申请书寄给这个机构。以借款合同或账单上写的为准。"),
+    )
+    contact = models.CharField(_("联系方式"), max_length=200, blank=True)
+    account_phone = models.CharField(
+        _("账户绑定的手机号"),
+        max_length=20,
+        blank=True,
+        help_text=_("花呗、借呗填支付宝绑定的手机号，方便平台查到账户。"),
+    )
+    position = models.PositiveSmallIntegerField(_("顺序"), default=0)
+    # The plan asked of this lender.
+    goal = models.CharField(_("协商目标"), max_length=20, choices=CaseGoal.choices, blank=True)
+    goal_note = models.CharField(_("目标说明"), max_length=200, blank=True)
+    requested_months = models.PositiveSmallIntegerField(
+        _("申请期数"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(plans.MAX_MONTHS)]
+    )
+    down_payment = models.DecimalField(_("首付金额"), default=Decimal("0.00"), **MONEY)
+    # None: the fair share worked out from the budget; an amount: what the user moved here by hand.
+    monthly_share = models.DecimalField(_("每月分给这家的金额"), null=True, blank=True, **MONEY)
+    # What the lender quoted for 协商分期 (0 % unless it said otherwise) and for 延期.
+    installment_annual_rate = models.DecimalField(
+        _("分期年利率"), max_digits=7, decimal_places=6, default=Decimal("0"), help_text=_("小数形式，0.06 即 6%/年。")
+    )
+    installment_fee = models.DecimalField(_("分期手续费"), default=Decimal("0.00"), **MONEY)
+    deferral_months = models.PositiveSmallIntegerField(
+        _("延期月数"), default=1, validators=[MinValueValidator(1), MaxValueValidator(plans.MAX_GRACE_MONTHS)]
+    )
+    deferral_waives_interest = models.BooleanField(_("延期期间免息"), default=False)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("平台或银行")
+        verbose_name_plural = _("平台或银行")
+        ordering = ["case", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "kind", "name"], name="creditor_unique_per_case"),
+            models.CheckConstraint(condition=models.Q(kind__in=LenderKind.values), name="creditor_kind_valid"),
+            models.CheckConstraint(condition=models.Q(goal__in=["", *CaseGoal.values]), name="creditor_goal_valid"),
+            models.CheckConstraint(
+                condition=models.Q(down_payment__gte=0, installment_fee__gte=0)
+                & (models.Q(monthly_share__isnull=True) | models.Q(monthly_share__gte=0)),
+                name="creditor_amounts_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(installment_annual_rate__range=(0, MAX_ANNUAL_RATE)),
+                name="creditor_installment_rate_in_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(deferral_months__range=(1, plans.MAX_GRACE_MONTHS)),
+                name="creditor_deferral_months_in_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(requested_months__isnull=True)
+                | models.Q(requested_months__range=(1, plans.MAX_MONTHS)),
+                name="creditor_requested_months_in_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_bank_card(self) -> bool:
+        """Article 70's personalised instalments apply to a bank's credit card only, never to 花呗/借呗."""
+        return self.kind == LenderKind.CREDIT_CARD
+
+    @property
+    def addressee(self) -> str:
+        return self.legal_name or self.name
+
+
 class Debt(models.Model):
     case = models.ForeignKey(Case, verbose_name=_("案件"), on_delete=models.CASCADE, related_name="debts")
+    # RESTRICT: a lender goes only with its last debt (the services see to it) or with its case.
+    creditor = models.ForeignKey(
+        Creditor, verbose_name=_("平台或银行"), on_delete=models.RESTRICT, related_name="debts"
+    )
     lender = models.CharField(_("平台类型"), max_length=20, choices=LenderKind.choices, default=LenderKind.HUABEI)
     lender_name = models.CharField(_("平台或银行名称"), max_length=60, blank=True)
     account_label = models.CharField(
@@ -209,6 +311,10 @@ class Hardship(models.Model):
     household_expenses = models.DecimalField(_("家庭必要月支出"), default=Decimal("0.00"), **MONEY)
     dependents = models.PositiveSmallIntegerField(_("需要抚养或赡养的人数"), default=0)
     other_fixed_payments = models.DecimalField(_("其他固定月还款"), default=Decimal("0.00"), **MONEY)
+    # What came in each month before the hardship: the letter shows before and after.
+    income_before = models.DecimalField(_("困难之前的月收入"), null=True, blank=True, **MONEY)
+    # None: the default margin (plans.safety_margin); an amount: what the user chose to keep back.
+    safety_margin = models.DecimalField(_("留作应急的金额"), null=True, blank=True, **MONEY)
     budget_updated_at = models.DateTimeField(_("收支更新时间"), null=True, blank=True, editable=False)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
@@ -219,7 +325,9 @@ class Hardship(models.Model):
         # One hardship per case is the OneToOneField's own unique index.
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(monthly_income__gte=0, household_expenses__gte=0, other_fixed_payments__gte=0),
+                condition=models.Q(monthly_income__gte=0, household_expenses__gte=0, other_fixed_payments__gte=0)
+                & (models.Q(income_before__isnull=True) | models.Q(income_before__gte=0))
+                & (models.Q(safety_margin__isnull=True) | models.Q(safety_margin__gte=0)),
                 name="hardship_amounts_not_negative",
             ),
             models.CheckConstraint(

@@ -14,6 +14,7 @@ from cases.models import (
     Case,
     CaseGoal,
     ContactLog,
+    Creditor,
     Debt,
     DocumentKind,
     Evidence,
@@ -41,6 +42,7 @@ def rows(owner, settings, tmp_path) -> dict[type[models.Model], models.Model]:
     return {
         Case: case,
         Debt: debt,
+        Creditor: debt.creditor,
         Hardship: hardship,
         Evidence: evidence,
         EvidenceEvent: evidence.events.get(),
@@ -67,7 +69,18 @@ REFUSED = [
     (Debt, "daily_rate", Decimal("-0.000001"), "debt_daily_rate_in_range"),
     (Debt, "daily_rate", Decimal("0.010001"), "debt_daily_rate_in_range"),
     (Debt, "lender", "loan_shark", "debt_lender_valid"),
+    (Creditor, "kind", "loan_shark", "creditor_kind_valid"),
+    (Creditor, "goal", "forgive_everything", "creditor_goal_valid"),
+    (Creditor, "down_payment", Decimal("-1"), "creditor_amounts_not_negative"),
+    (Creditor, "installment_fee", Decimal("-1"), "creditor_amounts_not_negative"),
+    (Creditor, "monthly_share", Decimal("-1"), "creditor_amounts_not_negative"),
+    (Creditor, "installment_annual_rate", Decimal("0.360001"), "creditor_installment_rate_in_range"),
+    (Creditor, "deferral_months", 0, "creditor_deferral_months_in_range"),
+    (Creditor, "deferral_months", 7, "creditor_deferral_months_in_range"),
+    (Creditor, "requested_months", 61, "creditor_requested_months_in_range"),
     (Hardship, "monthly_income", Decimal("-1"), "hardship_amounts_not_negative"),
+    (Hardship, "income_before", Decimal("-1"), "hardship_amounts_not_negative"),
+    (Hardship, "safety_margin", Decimal("-1"), "hardship_amounts_not_negative"),
     (Hardship, "household_expenses", Decimal("-1"), "hardship_amounts_not_negative"),
     (Hardship, "other_fixed_payments", Decimal("-1"), "hardship_amounts_not_negative"),
     (Hardship, "dependents", 21, "hardship_dependents_in_range"),
@@ -108,6 +121,10 @@ ALLOWED = [
     (Debt, "daily_rate", Decimal("0")),
     (Debt, "daily_rate", Decimal("0.01")),
     (Hardship, "dependents", 20),
+    (Hardship, "income_before", None),
+    (Hardship, "safety_margin", None),
+    (Creditor, "monthly_share", None),
+    (Creditor, "deferral_months", 6),
     (Evidence, "supports", ""),
     (Agreement, "installment_count", 60),
     (Agreement, "annual_rate", Decimal("0")),
@@ -199,3 +216,12 @@ def test_items_the_user_adds_may_repeat_a_kind(rows):
     # but they cannot pass for a second checklist item
     Evidence.objects.filter(pk=first.pk).update(from_checklist=True)
     refused(lambda: Evidence.objects.filter(pk=second.pk).update(from_checklist=True))
+
+
+def test_one_lender_per_name_and_kind_in_a_case(rows):
+    creditor = rows[Creditor]
+    refused(lambda: Creditor.objects.create(case=creditor.case, kind=creditor.kind, name=creditor.name))
+
+
+def test_a_debt_always_has_its_lender(rows):
+    refused(lambda: Debt.objects.filter(pk=rows[Debt].pk).update(creditor=None))

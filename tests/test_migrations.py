@@ -104,3 +104,36 @@ def test_rows_that_break_the_new_rules_are_brought_within_them():
         assert dict(items.values_list("pk", "from_checklist")) == {first.pk: True, again.pk: False}
     finally:
         migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_each_lender_of_a_case_becomes_one_creditor_with_the_plan_it_had():
+    before = migrate([("cases", "0005_invariants")])
+    User = before.get_model("accounts", "User")
+    Case = before.get_model("cases", "Case")
+    Debt = before.get_model("cases", "Debt")
+    owner = User.objects.create(email="migrate@example.com", password="x")
+    case = Case.objects.create(
+        owner=owner, title="两家", goal="interest_frozen", requested_months=36, down_payment=Decimal("500")
+    )
+    huabei = Debt.objects.create(case=case, lender="huabei", principal=Decimal("12000"))
+    card = Debt.objects.create(case=case, lender="credit_card", lender_name="招商银行", principal=Decimal("8000"))
+    card_2 = Debt.objects.create(case=case, lender="credit_card", lender_name=" 招商银行", principal=Decimal("900"))
+    empty_case = Case.objects.create(owner=owner, title="还没填欠款")
+    try:
+        after = migrate([("cases", "0007_debt_creditor_required")])
+        Creditor = after.get_model("cases", "Creditor")
+        rows = list(
+            Creditor.objects.filter(case_id=case.pk)
+            .order_by("position")
+            .values_list("kind", "name", "legal_name", "goal", "requested_months", "down_payment")
+        )
+        assert rows == [
+            ("huabei", "蚂蚁花呗", "重庆蚂蚁消费金融有限公司", "interest_frozen", 36, Decimal("500.00")),
+            ("credit_card", "招商银行", "招商银行信用卡中心", "interest_frozen", 36, Decimal("0.00")),
+        ]
+        by_debt = dict(after.get_model("cases", "Debt").objects.values_list("pk", "creditor__name"))
+        assert by_debt == {huabei.pk: "蚂蚁花呗", card.pk: "招商银行", card_2.pk: "招商银行"}
+        assert not Creditor.objects.filter(case_id=empty_case.pk).exists()
+    finally:
+        migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())

@@ -36,7 +36,11 @@ class TestCaseForOwner:
 class TestDebts:
     def test_in_the_order_they_were_entered(self, case):
         assert selectors.case_debts(case) == [] and not selectors.case_has_debts(case)
-        entered = [make_debt(case, lender=lender) for lender in ("jiebei", "huabei", "credit_card")]
+        banks = {"credit_card": "招商银行"}
+        entered = [
+            make_debt(case, lender=kind, lender_name=banks.get(kind, ""))
+            for kind in ("jiebei", "huabei", "credit_card")
+        ]
         assert selectors.case_debts(case) == entered
         assert selectors.case_has_debts(case)
 

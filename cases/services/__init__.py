@@ -31,6 +31,11 @@ from .contact import (
     contact_log_delete,
     contact_log_update,
 )
+from .creditor import (
+    creditor_choose_plan,
+    creditor_set_share,
+    creditor_update,
+)
 from .documents import (
     DOCUMENT_TEMPLATES,
     MAX_ATTEMPTS,
@@ -74,6 +79,9 @@ __all__ = [
     "case_mark_step",
     "case_update",
     "contact_log_create",
+    "creditor_choose_plan",
+    "creditor_set_share",
+    "creditor_update",
     "contact_log_delete",
     "contact_log_update",
     "debt_create",

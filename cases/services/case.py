@@ -22,7 +22,8 @@ from ..models import (
     LenderKind,
 )
 from ..validators import Amount, Months, Rate
-from .common import UNSET, ZERO, Unset, _amount_or_zero, _given, _save, _touch
+from .common import UNSET, ZERO, Unset, _amount_or_zero, _given, _save, _touch, _validate
+from .creditor import _creditor_for, _drop_if_empty
 from .evidence import _stored_names, evidence_sync_checklist
 
 # --- Case -----------------------------------------------------------------------------------------------------
@@ -201,6 +202,12 @@ def _clean_debt_fields(fields: dict[str, Any]) -> dict[str, Any]:
     return cleaned
 
 
+def _check_lender_named(kind: str, lender_name: str) -> None:
+    """A card is negotiated with the bank that issued it: without its name the proposal has no addressee."""
+    if kind == LenderKind.CREDIT_CARD and not (lender_name or "").strip():
+        raise ValidationError({"lender_name": _("请填写发卡银行，例如“招商银行”。")}, code="bank_required")
+
+
 def _check_debt_total(debt: Debt) -> None:
     if debt.balance <= 0:
         raise ValidationError({"principal": _("请至少填写本金。")}, code="empty_debt")
@@ -239,9 +246,12 @@ def debt_create(
             "last_statement_date": last_statement_date,
         }
     )
+    _check_lender_named(cleaned["lender"], cleaned["lender_name"])
     with transaction.atomic():
         debt = Debt(case=case, **cleaned)
         _check_debt_total(debt)
+        _validate(debt, exclude=["creditor"])  # the debt's own errors first, before its lender is looked for
+        debt.creditor = _creditor_for(case=case, kind=debt.lender, lender_name=debt.lender_name)
         _save(debt)
         _touch(case.pk)
     return debt
@@ -282,10 +292,16 @@ def debt_update(
         locked = Debt.objects.select_for_update().get(pk=debt.pk)
         for name, value in cleaned.items():
             setattr(locked, name, value)
+        _check_lender_named(locked.lender, locked.lender_name)
         _check_debt_total(locked)
+        _validate(locked, exclude=["creditor"])
+        previous = locked.creditor_id
+        locked.creditor = _creditor_for(case=locked.case, kind=locked.lender, lender_name=locked.lender_name)
         _save(locked)
+        if locked.creditor_id != previous:
+            _drop_if_empty(previous)
         _touch(locked.case_id)
-    for name in cleaned:
+    for name in [*cleaned, "creditor"]:
         setattr(debt, name, getattr(locked, name))
     return debt
 
@@ -296,6 +312,7 @@ def debt_delete(*, debt: Debt) -> None:
             raise ValidationError({NON_FIELD_ERRORS: _("这笔欠款已写进还款协议，不能删除。")}, code="in_agreement")
         _touch(debt.case_id)
         debt.delete()
+        _drop_if_empty(debt.creditor_id)
 
 
 # --- Hardship and budget --------------------------------------------------------------------------------------

@@ -41,6 +41,12 @@ def _amount_or_zero(value: validators.Amount | None, *, field: str) -> Decimal:
 
 def _save(instance, *, exclude: Iterable[str] = ()) -> None:
     """Run the model's own validation too (choices, lengths, validators), then save."""
+    _validate(instance, exclude=exclude)
+    instance.save()
+
+
+def _validate(instance, *, exclude: Iterable[str] = ()) -> None:
+    """The model's own validation (choices, lengths, validators), as field-keyed ValidationErrors."""
     errors: dict[str, list[ValidationError]] = {}
     # Model validation ignores a TextField's max_length (only its form field applies it), so check it here.
     for field in instance._meta.concrete_fields:
@@ -55,7 +61,6 @@ def _save(instance, *, exclude: Iterable[str] = ()) -> None:
         errors = error.update_error_dict(errors)
     if errors:
         raise ValidationError(errors)
-    instance.save()
 
 
 def _touch(case_id: int) -> None:
