@@ -1,12 +1,21 @@
-"""Sign-up and sign-in forms: one field takes either a mobile number or an e-mail address."""
+"""Sign-up and sign-in forms (one field takes either a mobile number or an e-mail address), and the forms of the
+privacy rights: deleting the account, withdrawing and giving again the separate consent."""
 
 from django import forms
 from django.contrib.auth import password_validation
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.core.validators import validate_email
 from django.utils.translation import gettext_lazy as _
 
 from .models import User, normalize_mobile, validate_mobile
+from .throttle import reset_mail_allowed
+
+SENSITIVE_CONSENT_TEXT = _(
+    "我单独同意本应用处理我的敏感个人信息：金融账户与欠款信息（借款、账单、还款记录）、身份证号，"
+    "以及我主动填写或上传的健康与医疗信息。这些信息只用于生成我的协商材料和还款计划，"
+    "不会提供给任何第三方；我可以随时导出或删除全部数据。"
+)
+SENSITIVE_CONSENT_REQUIRED = _("处理敏感个人信息需要您的单独同意，否则无法为您生成协商材料。")
 
 
 def split_identifier(value: str) -> tuple[str | None, str | None]:
@@ -43,12 +52,7 @@ class SignUpForm(forms.Form):
         error_messages={"required": _("请先阅读并同意隐私说明。")},
     )
     consent_sensitive = forms.BooleanField(
-        label=_(
-            "我单独同意本应用处理我的敏感个人信息：金融账户与欠款信息（借款、账单、还款记录）、身份证号，"
-            "以及我主动填写或上传的健康与医疗信息。这些信息只用于生成我的协商材料和还款计划，"
-            "不会提供给任何第三方；我可以随时导出或删除全部数据。"
-        ),
-        error_messages={"required": _("处理敏感个人信息需要您的单独同意，否则无法为您生成协商材料。")},
+        label=SENSITIVE_CONSENT_TEXT, error_messages={"required": SENSITIVE_CONSENT_REQUIRED}
     )
 
     def clean_identifier(self) -> str:
@@ -92,3 +96,52 @@ class LoginForm(AuthenticationForm):
         "invalid_login": _("手机号/邮箱或密码不正确。连续输错多次后将暂时无法登录。"),
         "inactive": _("这个账户已停用。"),
     }
+    remember = forms.BooleanField(
+        label=_("在这台设备上保持登录（30 天）"),
+        required=False,
+        help_text=_("不勾选时，关闭浏览器或 2 小时不操作后需要重新登录。公用电脑请不要勾选。"),
+    )
+
+
+class ThrottledPasswordResetForm(PasswordResetForm):
+    """Django's reset form, sending at most a few mails a day to one account; the page says the same either way."""
+
+    def get_users(self, email):
+        for user in super().get_users(email):
+            if reset_mail_allowed(user):
+                yield user
+
+
+class AccountDeleteForm(forms.Form):
+    password = forms.CharField(
+        label=_("请输入密码确认"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    confirm = forms.BooleanField(
+        label=_("我明白：账户、全部案件和上传的文件都会被永久删除，无法恢复。"),
+        error_messages={"required": _("请勾选确认。")},
+    )
+
+    def __init__(self, *args, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError(_("密码不正确。"), code="wrong_password")
+        return password
+
+
+class ConsentWithdrawForm(forms.Form):
+    confirm = forms.BooleanField(
+        label=_("我明白：身份证号、困难情况、全部证明材料及其文件和已生成的文书都会被永久删除。"),
+        error_messages={"required": _("请勾选确认。")},
+    )
+
+
+class ConsentGiveForm(forms.Form):
+    consent_sensitive = forms.BooleanField(
+        label=SENSITIVE_CONSENT_TEXT, error_messages={"required": SENSITIVE_CONSENT_REQUIRED}
+    )

@@ -24,6 +24,18 @@ def normalize_mobile(value: str) -> str:
     return digits
 
 
+def login_key(identifier: str) -> str:
+    """What a sign-in identifier means however it was typed: an e-mail address in lower case, or the mobile number.
+
+    The login looks the account up by it, and the login throttle counts failures by it, so that no spelling of one
+    number or address (spaces, +86, capitals) gets tries of its own.
+    """
+    value = (identifier or "").strip()
+    if "@" in value:
+        return value.lower()
+    return normalize_mobile(value)
+
+
 def validate_mobile(value: str) -> None:
     if not MOBILE_RE.match(normalize_mobile(value)):
         raise ValidationError(_("请输入 11 位中国大陆手机号，例如 13800138000。"), code="invalid_mobile")
@@ -34,10 +46,10 @@ class UserManager(BaseUserManager):
 
     def get_by_natural_key(self, username: str):
         """Find a user by e-mail (any case) or by mobile number, whichever the person typed."""
-        identifier = (username or "").strip()
-        if "@" in identifier:
-            return self.get(email__iexact=identifier)
-        return self.get(phone=normalize_mobile(identifier))
+        key = login_key(username)
+        if "@" in key:
+            return self.get(email__iexact=key)
+        return self.get(phone=key)
 
     def _create_user(self, *, email: str | None, phone: str | None, password: str | None, **extra):
         if not email and not phone:
@@ -74,6 +86,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     date_joined = models.DateTimeField(_("注册时间"), default=timezone.now)
     sensitive_consent_at = models.DateTimeField(_("敏感个人信息同意时间"), null=True, blank=True)
     sensitive_consent_version = models.CharField(_("同意书版本"), max_length=20, blank=True)
+    # Set when the user withdraws the consent (their sensitive data is deleted then); cleared when they give it again.
+    sensitive_consent_withdrawn_at = models.DateTimeField(_("撤回同意时间"), null=True, blank=True)
 
     objects = UserManager()
 
@@ -95,6 +109,15 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self) -> str:
         return self.display_name or self.email or self.masked_phone
+
+    @property
+    def has_withdrawn_consent(self) -> bool:
+        return self.sensitive_consent_withdrawn_at is not None
+
+    @property
+    def login_keys(self) -> list[str]:
+        """Every identifier this account signs in with, as the login throttle records it."""
+        return [login_key(value) for value in (self.email, self.phone) if value]
 
     @property
     def masked_phone(self) -> str:

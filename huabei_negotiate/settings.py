@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_htmx",
     "axes",
+    "django_ratelimit",
     "core",
     "accounts",
     "cases",
@@ -61,6 +62,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "core.middleware.NoStoreForUsersMiddleware",
+    "core.middleware.SessionActivityMiddleware",
+    "accounts.middleware.SensitiveConsentMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -109,7 +113,11 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+        "OPTIONS": {"user_attributes": ["email", "phone", "display_name"]},
+    },
+    {"NAME": "accounts.validators.IdentifierInPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
@@ -118,18 +126,43 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
 
-# Login throttling: five failures for one account from one address lock that pair out for an hour.
+# Sessions end after two hours without a request and when the browser closes, unless the user asks at sign-in to be
+# remembered on this device (accounts.views.LoginView). core.middleware.SessionActivityMiddleware moves the expiry on.
+SESSION_COOKIE_AGE = env.int("SESSION_IDLE_SECONDS", default=2 * 60 * 60)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_REMEMBER_SECONDS = env.int("SESSION_REMEMBER_SECONDS", default=30 * 24 * 60 * 60)
+
+# The number of proxies in front of the app, the TLS proxy included: the client's address is then read from
+# X-Forwarded-For (core.network.client_ip); with 0 the header is ignored, since any client can send it.
+PROXY_COUNT = env.int("PROXY_COUNT", default=0)
+
+# Login throttling (accounts/throttle.py): five failures for one identifier, however it is spelled, from one client
+# address lock that pair out for 15 minutes, each further lockout within a day twice as long. The attempts expire one
+# by one, so that a long lockout of one pair outlives the shorter ones of others.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
-AXES_COOLOFF_TIME = timedelta(hours=1)
+AXES_COOLOFF_TIME = "accounts.throttle.axes_lockout_cooloff"
+AXES_USE_ATTEMPT_EXPIRATION = True
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# A try during a lockout is refused and not counted: it neither extends nor lengthens the lockout.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
 AXES_USERNAME_FORM_FIELD = "username"
-AXES_IPWARE_PROXY_COUNT = env.int("PROXY_COUNT", default=0) or None
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
-# No version banner from every manage.py command and process; lockouts are still logged, naming only the
-# username and address they lock (not the browser's user agent).
+AXES_USERNAME_CALLABLE = "accounts.throttle.axes_username"
+AXES_CLIENT_IP_CALLABLE = "core.network.client_ip"
+AXES_CLIENT_STR_CALLABLE = "accounts.throttle.axes_client_str"
+# The failures of the last day make lockouts grow; successful sign-ins are not recorded at all.
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_DISABLE_ACCESS_LOG = True
+# No version banner from every manage.py command and process; lockouts are still logged, naming the address and a
+# digest of the identifier (never the phone number or e-mail address itself).
 AXES_VERBOSE = False
+
+# Sign-up and password-reset limits (accounts/throttle.py) count in the shared cache, by the same client address.
+RATELIMIT_USE_CACHE = "default"
+RATELIMIT_IP_META_KEY = "core.network.client_ip"
+# django-ratelimit's check knows only django-redis by name; Django's own Redis backend increments atomically too.
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [
@@ -179,6 +212,18 @@ FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 
 REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
 
+# "default" is shared by every process and machine (rate limits); it answers or fails within half a second, and its
+# users go on without it. "local" is this process's memory, for what must not depend on Redis (the health probe).
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": env.str("CACHE_URL", default=REDIS_URL),
+        "KEY_PREFIX": "huabei",
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+    },
+    "local": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+}
+
 # Celery: a job must never be lost. Acknowledge after the task has run, hand the job back when a worker dies,
 # take one job at a time, and keep the Redis visibility timeout longer than any job's hard limit.
 CELERY_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
@@ -201,6 +246,7 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "sweep-documents": {"task": "cases.sweep_documents", "schedule": timedelta(minutes=1)},
     "sweep-orphan-files": {"task": "cases.sweep_orphan_files", "schedule": timedelta(hours=1)},
+    "prune-login-records": {"task": "accounts.prune_login_records", "schedule": timedelta(hours=1)},
 }
 
 # Development prints mail to the console; production sends through SMTP (EMAIL_HOST and friends).
@@ -244,6 +290,7 @@ SECURE_CSP = {
 }
 SESSION_COOKIE_HTTPONLY = True
 LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
@@ -262,7 +309,9 @@ if not SALT_KEY:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # Phone numbers, ID numbers and e-mail addresses are masked in every line (core/logging.py).
+    "filters": {"personal_data": {"()": "core.logging.RedactPersonalData"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["personal_data"]}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     # WeasyPrint narrates every layout step at INFO; only its warnings (a missing glyph, a refused URL) matter.
     "loggers": {
@@ -271,6 +320,13 @@ LOGGING = {
         "fontTools": {"level": "WARNING"},
     },
 }
+
+# Error reports carry no form values, local variables or user e-mail (core/reporting.py).
+DEFAULT_EXCEPTION_REPORTER = "core.reporting.PersonalDataExceptionReporter"
+DEFAULT_EXCEPTION_REPORTER_FILTER = "core.reporting.PersonalDataReporterFilter"
+
+# A monitor holding this token sees each part on /health/; everyone else, staff aside, only the overall status.
+HEALTH_TOKEN = env.str("HEALTH_TOKEN", default="")
 
 # Labels shown in the footer and the privacy note.
 SITE_NAME = _("花呗协商助手")

@@ -1,6 +1,7 @@
 """Shared fixtures: an owner, a second user, clients for each, a case with a debt and an agreement built through the
 services, and the project's own Celery app for the worker."""
 
+import uuid
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,12 @@ from cases.models import Agreement, Case, Debt
 from .builders import PASSWORD, make_agreement, make_case, make_debt
 
 __all__ = ["PASSWORD"]
+
+
+@pytest.fixture(autouse=True)
+def fresh_rate_limits(settings):
+    """Each test counts sign-ups and reset requests from zero: the counters live in Redis under this prefix."""
+    settings.RATELIMIT_CACHE_PREFIX = f"rl:{uuid.uuid4().hex}:"
 
 
 @pytest.fixture

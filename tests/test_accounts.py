@@ -1,10 +1,14 @@
-"""Sign-up with the separate PIPL consent, sign-in by mobile or e-mail, lockout, sign-out and passwords."""
+"""Sign-up with the separate PIPL consent, sign-in by mobile or e-mail, lockout, sign-out, passwords and their rules,
+sessions that end when idle or when the browser closes."""
 
 import pytest
+from django.contrib.sessions.models import Session
 from django.core import mail
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import CONSENT_VERSION, User
+from core.middleware import SESSION_ACTIVITY_GRANULARITY
 
 from .builders import PASSWORD
 
@@ -162,3 +166,81 @@ def test_admin_is_enabled_for_staff(client):
     assert client.get("/admin/accounts/user/").status_code == 200
     assert client.get("/admin/accounts/user/add/").status_code == 200
     assert client.get(f"/admin/accounts/user/{admin.pk}/change/").status_code == 200
+
+
+@pytest.mark.django_db
+class TestPasswordRules:
+    @pytest.mark.parametrize(
+        "password", ["13800138000a", "pw13800138000!", "my-00138000-word", "13800138000", "Wangwu-13800138000"]
+    )
+    def test_sign_up_refuses_a_password_like_the_mobile_number(self, client, password):
+        response = client.post(reverse("signup"), {**SIGNUP, "password1": password, "password2": password})
+        assert response.context["form"].errors["password1"]
+        assert not User.objects.exists()
+
+    @pytest.mark.parametrize("password", ["debtor-2024-secret", "DEBTOR@example.com1", "xx.Debtor.xx.99"])
+    def test_sign_up_refuses_a_password_with_the_email_name(self, client, password):
+        data = {**SIGNUP, "identifier": "debtor@example.com", "password1": password, "password2": password}
+        response = client.post(reverse("signup"), data)
+        assert response.context["form"].errors["password1"]
+        assert not User.objects.exists()
+
+    def test_change_refuses_a_password_like_the_mobile_number(self, outsider_client, outsider):
+        new = f"{outsider.phone}a"
+        response = outsider_client.post(
+            reverse("password_change"), {"old_password": PASSWORD, "new_password1": new, "new_password2": new}
+        )
+        assert response.status_code == 200 and response.context["form"].errors["new_password2"]
+        outsider.refresh_from_db()
+        assert outsider.check_password(PASSWORD)
+
+    def test_an_unrelated_password_is_accepted(self, client):
+        response = client.post(reverse("signup"), SIGNUP)
+        assert response.status_code == 302
+
+
+@pytest.mark.django_db
+class TestSessions:
+    def log_in(self, client, **extra):
+        return client.post(reverse("login"), {"username": "owner@example.com", "password": PASSWORD, **extra})
+
+    def test_ends_when_the_browser_closes_and_after_two_idle_hours(self, client, owner, settings):
+        self.log_in(client)
+        cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+        assert not cookie["max-age"] and not cookie["expires"]  # a browser-session cookie
+        assert client.session.get_expire_at_browser_close()
+        assert client.session.get_expiry_age() == settings.SESSION_COOKIE_AGE == 2 * 60 * 60
+
+    def test_remembered_on_this_device_when_asked(self, client, owner, settings):
+        self.log_in(client, remember="on")
+        cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+        assert int(cookie["max-age"]) == settings.SESSION_REMEMBER_SECONDS == 30 * 24 * 60 * 60
+        assert not client.session.get_expire_at_browser_close()
+
+    def test_login_page_offers_to_remember(self, client):
+        body = client.get(reverse("login")).content.decode()
+        assert 'name="remember"' in body and "保持登录" in body
+
+    def test_the_idle_timeout_moves_on_while_the_user_is_active(self, owner_client, settings):
+        key = owner_client.session.session_key
+        soon = timezone.now() + timezone.timedelta(minutes=1)
+        Session.objects.filter(pk=key).update(expire_date=soon)
+        owner_client.get(reverse("home"))
+        expires = Session.objects.get(pk=key).expire_date
+        assert expires > timezone.now() + timezone.timedelta(seconds=settings.SESSION_COOKIE_AGE - 60)
+        # Within the same few minutes further requests do not write the session again.
+        Session.objects.filter(pk=key).update(expire_date=soon)
+        owner_client.get(reverse("home"))
+        assert Session.objects.get(pk=key).expire_date == soon
+        assert SESSION_ACTIVITY_GRANULARITY <= 600
+
+    def test_an_expired_session_is_signed_out(self, owner_client):
+        Session.objects.filter(pk=owner_client.session.session_key).update(expire_date=timezone.now())
+        response = owner_client.get(reverse("cases:new"))
+        assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+
+
+def test_language_cookie_is_same_site_lax(client):
+    response = client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    cookie = response.cookies["django_language"]
+    assert cookie["samesite"] == "Lax" and cookie["httponly"]
