@@ -307,6 +307,88 @@ class PlanForm(CaseFormMixin, forms.Form):
     )
 
 
+class LenderPlanForm(CaseFormMixin, forms.Form):
+    """The plan asked of one lender; the plan page shows one per lender, each prefixed with the lender's code."""
+
+    goal = forms.ChoiceField(
+        label=_("向这家申请哪种方案？"),
+        choices=CaseGoal.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("请为这家选择一种方案。")},
+    )
+    requested_months = MonthsField(
+        label=_("分多少期（月）"),
+        required=False,
+        help_text=_("留空则按分给这家的金额算出最少期数。最多 60 期。"),
+    )
+    down_payment = AmountField(label=_("首付（元，可不填）"), help_text=_("签协议时能先还的一笔钱，能提高通过率。"))
+    installment_rate_percent = PercentField(
+        cleaner=validators.clean_annual_rate,
+        label=_("平台报的分期年利率（%，可不填）"),
+        required=False,
+        help_text=_("协商分期默认按 0% 申请；平台报了利率再填，例如 6。"),
+    )
+    installment_fee = AmountField(label=_("平台报的分期手续费（元，可不填）"))
+    deferral_months = MonthsField(
+        label=_("延期几个月"),
+        required=False,
+        help_text=_("默认 1 个月，最多 %(max)s 个月。") % {"max": plans.MAX_GRACE_MONTHS},
+    )
+    deferral_waives_interest = forms.BooleanField(
+        label=_("平台同意延期期间不计利息"), required=False, help_text=_("平台没有明确答应就不要勾选。")
+    )
+    goal_note = forms.CharField(label=_("其他诉求（可不填）"), max_length=200, required=False)
+
+    @staticmethod
+    def initial_for(creditor) -> dict:
+        """A lender's saved plan as the form shows it: the rate back as a percentage."""
+        return {
+            "goal": creditor.goal,
+            "requested_months": creditor.requested_months,
+            "down_payment": creditor.down_payment or None,
+            "installment_rate_percent": (creditor.installment_annual_rate * 100).normalize() or None,
+            "installment_fee": creditor.installment_fee or None,
+            "deferral_months": creditor.deferral_months,
+            "deferral_waives_interest": creditor.deferral_waives_interest,
+            "goal_note": creditor.goal_note,
+        }
+
+    def service_fields(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {
+            "goal": data.get("goal") or "",
+            "goal_note": data.get("goal_note") or "",
+            "requested_months": data.get("requested_months"),
+            "down_payment": data.get("down_payment") or Decimal("0"),
+            "installment_annual_rate": data.get("installment_rate_percent") or Decimal("0"),
+            "installment_fee": data.get("installment_fee") or Decimal("0"),
+            "deferral_months": data.get("deferral_months") or 1,
+            "deferral_waives_interest": bool(data.get("deferral_waives_interest")),
+        }
+
+
+class ShareForm(CaseFormMixin, forms.Form):
+    """What stays with the debtor each month, and the amounts moved between lenders by hand."""
+
+    safety_margin = AmountField(
+        label=_("每月留作应急的钱（元）"),
+        help_text=_("默认是每月结余的 15%，至少 100 元。留空就用默认值。"),
+    )
+
+    def __init__(self, *args, creditors=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.creditors = list(creditors)
+        for creditor in self.creditors:
+            self.fields[self.share_field(creditor)] = AmountField(
+                label=_("每月分给%(name)s（元）") % {"name": creditor.name},
+                help_text=_("留空就按欠款比例分。"),
+            )
+
+    @staticmethod
+    def share_field(creditor) -> str:
+        return f"share_{creditor.code.hex}"
+
+
 class ContactForm(CaseFormMixin, forms.Form):
     debtor_name = forms.CharField(label=_("您的姓名"), max_length=_max_length(Case, "debtor_name"))
     id_number = forms.CharField(

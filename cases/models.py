@@ -382,8 +382,12 @@ EVIDENCE_FOR_GOAL: dict[str, tuple[str, ...]] = {
 }
 
 
-def required_evidence(reasons: list[str], goal: str) -> list[tuple[str, str]]:
-    """The (kind, reason it supports) pairs a case needs; reason "" means the application as a whole."""
+def required_evidence(reasons: list[str], goals: str | list[str]) -> list[tuple[str, str]]:
+    """The (kind, reason it supports) pairs a case needs; reason "" means the application as a whole.
+
+    `goals`: the plan asked of each lender (or one goal): what any of them needs is on the list.
+    """
+    goals = [goals] if isinstance(goals, str) else goals
     needed: list[tuple[str, str]] = [(kind, "") for kind in EVIDENCE_ALWAYS]
     covered = {kind for kind, _ in needed}
     for reason in reasons:
@@ -391,10 +395,11 @@ def required_evidence(reasons: list[str], goal: str) -> list[tuple[str, str]]:
             if kind not in covered:
                 needed.append((kind, reason))
                 covered.add(kind)
-    for kind in EVIDENCE_FOR_GOAL.get(goal, ()):
-        if kind not in covered:
-            needed.append((kind, ""))
-            covered.add(kind)
+    for goal in goals:
+        for kind in EVIDENCE_FOR_GOAL.get(goal, ()):
+            if kind not in covered:
+                needed.append((kind, ""))
+                covered.add(kind)
     return needed
 
 

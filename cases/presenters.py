@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from . import plans, selectors
 from .models import Case, DocumentStatus, EvidenceFile, GeneratedDocument
@@ -108,7 +109,9 @@ def document_context(case: Case) -> dict:
             "down_payment": scenario.down_payment,
             "total_paid": scenario.total_paid,
             "waived": scenario.waived,
-            "saved": scenario.saved,
+            "waived_parts": waived_parts_text(scenario),
+            "relief": scenario.relief,
+            "extra_cost": scenario.extra_cost,
             "first_due": scenario.schedule[0].due_date if scenario.schedule else None,
             "fits_budget": scenario.fits_budget,
             "schedule": list(scenario.schedule),
@@ -133,3 +136,21 @@ def document_context(case: Case) -> dict:
             for item in selectors.case_evidence(case)
         ],
     }
+
+
+WAIVED_PART_LABELS = {
+    plans.WaivedPart.INTEREST: _lazy("利息"),
+    plans.WaivedPart.PENALTY: _lazy("罚息"),
+    plans.WaivedPart.FEES: _lazy("费用"),
+    plans.WaivedPart.FUTURE_INTEREST_AND_PENALTY: _lazy("今后的利息和罚息"),
+    plans.WaivedPart.PAUSE_INTEREST: _lazy("延期期间的利息"),
+}
+
+
+def waived_parts_text(scenario: plans.Scenario) -> str:
+    """Exactly what a plan asks the lender to give up, named part by part: "利息 ¥300.00、罚息 ¥150.50"."""
+    named = []
+    for part, amount in scenario.waived_parts:
+        label = str(WAIVED_PART_LABELS[part])
+        named.append(f"{label} {plans.format_yuan(amount)}" if amount is not None else label)
+    return join_labels(named)

@@ -1,5 +1,6 @@
 """Reads that take more than one query, or that compute from several rows: the case with its parts, the plans."""
 
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import QuerySet
@@ -9,6 +10,7 @@ from django.utils import timezone
 from . import plans
 from .models import (
     Case,
+    Creditor,
     Debt,
     DocumentKind,
     DocumentStatus,
@@ -130,3 +132,131 @@ def case_documents(case: Case) -> dict[str, list]:
     """Every version of each document, newest first, keyed by kind."""
     documents = list(GeneratedDocument.objects.filter(case=case).order_by("kind", "-version"))
     return {kind: [d for d in documents if d.kind == kind] for kind in DocumentKind.values}
+
+
+# --- lenders and the budget shared across them ----------------------------------------------------------------
+
+
+def case_creditors(case: Case) -> list[Creditor]:
+    """The lenders of the case, each with its debts, in the order they were first entered."""
+    return list(case.creditors.prefetch_related("debts").order_by("position", "pk"))
+
+
+def creditor_owed(creditor: Creditor) -> Decimal:
+    return sum((debt.balance for debt in creditor.debts.all()), Decimal("0.00"))
+
+
+@dataclass(frozen=True)
+class LenderShare:
+    creditor: Creditor
+    owed: Decimal
+    share: Decimal
+    moved_by_hand: bool
+
+
+@dataclass(frozen=True)
+class BudgetSplit:
+    """The monthly surplus, what stays with the debtor, and what is left shared across the lenders."""
+
+    surplus: Decimal
+    margin: Decimal
+    margin_is_default: bool
+    available: Decimal
+    lenders: tuple[LenderShare, ...]
+    # The amounts moved by hand add up to more than is available: they are ignored until the user lowers them.
+    moved_too_much: bool
+
+    @property
+    def shared(self) -> Decimal:
+        return sum((lender.share for lender in self.lenders), Decimal("0.00"))
+
+    def share_of(self, creditor: Creditor) -> Decimal:
+        return next((lender.share for lender in self.lenders if lender.creditor.pk == creditor.pk), Decimal("0.00"))
+
+
+def budget_split(case: Case, creditors: list[Creditor] | None = None) -> BudgetSplit | None:
+    """The fair share of each lender (plans.fair_shares); None until the budget is known."""
+    hardship = case_hardship(case)
+    if hardship is None:
+        return None
+    creditors = case_creditors(case) if creditors is None else creditors
+    surplus = hardship.monthly_budget
+    margin_is_default = hardship.safety_margin is None
+    margin = plans.safety_margin(surplus) if hardship.safety_margin is None else hardship.safety_margin
+    margin = min(margin, max(surplus, Decimal("0.00")))
+    available = plans.available_for_lenders(surplus, margin)
+    owed = [creditor_owed(creditor) for creditor in creditors]
+    moved = [creditor.monthly_share for creditor in creditors]
+    if not creditors:
+        return BudgetSplit(surplus, margin, margin_is_default, available, (), moved_too_much=False)
+    try:
+        shares = plans.fair_shares(available, owed, fixed=moved)
+        moved_too_much = False
+    except ValueError:
+        shares = plans.fair_shares(available, owed)
+        moved_too_much = True
+    lenders = tuple(
+        LenderShare(creditor, amount_owed, share, creditor.monthly_share is not None and not moved_too_much)
+        for creditor, amount_owed, share in zip(creditors, owed, shares, strict=True)
+    )
+    return BudgetSplit(surplus, margin, margin_is_default, available, lenders, moved_too_much)
+
+
+def creditor_comparison(
+    creditor: Creditor, share: Decimal, *, months: int | None = None, down_payment: Decimal | None = None
+) -> plans.Comparison | None:
+    """The four scenarios for one lender's debts and its share of the budget, with what that lender quoted."""
+    debts = [debt.figures() for debt in creditor.debts.all() if debt.balance > 0]
+    down = down_payment if down_payment is not None else Decimal("0")
+    if not debts or down >= plans.largest_down_payment(debts):
+        return None
+    preferred = plans.ScenarioKind(creditor.goal) if creditor.goal in set(plans.ScenarioKind) else None
+    return plans.compare_scenarios(
+        debts,
+        share,
+        first_due=creditor.case.first_due_date or plans.default_first_due(timezone.localdate()),
+        months=months,
+        down_payment=down,
+        preferred=preferred,
+        installment_annual_rate=creditor.installment_annual_rate,
+        installment_fee=creditor.installment_fee,
+        deferral_months=creditor.deferral_months,
+        deferral_waives_interest=creditor.deferral_waives_interest,
+    )
+
+
+def creditor_down_payment_too_large(creditor: Creditor, down_payment: Decimal | None) -> bool:
+    debts = [debt.figures() for debt in creditor.debts.all() if debt.balance > 0]
+    return bool(debts and down_payment and down_payment >= plans.largest_down_payment(debts))
+
+
+@dataclass(frozen=True)
+class LenderPlan:
+    """A lender, its share, and the scenario chosen for it (None until chosen, or for "other")."""
+
+    creditor: Creditor
+    share: Decimal
+    scenario: plans.Scenario | None
+
+
+def chosen_plans(case: Case, split: BudgetSplit | None = None) -> list[LenderPlan]:
+    """The plan chosen for each lender, with the months and down payment asked of it."""
+    split = budget_split(case) if split is None else split
+    if split is None:
+        return []
+    result = []
+    for lender in split.lenders:
+        creditor = lender.creditor
+        comparison = creditor_comparison(
+            creditor, lender.share, months=creditor.requested_months, down_payment=creditor.down_payment
+        )
+        scenario = None
+        if comparison is not None:
+            scenario = next((s for s in comparison.scenarios if s.kind == creditor.goal), None)
+        result.append(LenderPlan(creditor, lender.share, scenario))
+    return result
+
+
+def monthly_total_of_plans(plans_chosen: list[LenderPlan]) -> Decimal:
+    """What the chosen plans ask each month, all lenders together, at their largest payment."""
+    return sum((plan.scenario.largest_payment for plan in plans_chosen if plan.scenario is not None), Decimal("0.00"))

@@ -29,10 +29,11 @@ from .forms import (
     EvidenceUploadForm,
     ExtraEvidenceForm,
     HardshipForm,
-    PlanForm,
+    LenderPlanForm,
+    ShareForm,
     SituationForm,
 )
-from .models import Case, CaseGoal, LenderKind
+from .models import Case, CaseGoal, Creditor, LenderKind
 
 FormData = Mapping[str, Any]
 
@@ -320,13 +321,20 @@ def _evidence_answers(case: Case) -> list[Answer]:
     ]
 
 
-# --- 6. the plan ----------------------------------------------------------------------------------------------
+# --- 6. the plan: the budget shared across lenders, one plan per lender --------------------------------------
 
 GOAL_HELP: dict[str, str | Promise] = {
-    CaseGoal.PRINCIPAL_ONLY: _("免除全部利息、罚息和费用，只还本金。最难申请，需要非常充分的困难证明。"),
-    CaseGoal.INTEREST_FROZEN: _("停止计息，把现在的欠款分 12 到 60 期还清。平台最常同意的方案。"),
-    CaseGoal.INSTALLMENTS: _("减免罚息和费用，按较低利率分期还本金和利息。"),
-    CaseGoal.DEFERRAL: _("先缓几个月不还，之后再分期还清。适合收入很快能恢复的情况。"),
+    CaseGoal.PRINCIPAL_ONLY: _(
+        "免除利息、罚息和费用，只还本金。最难申请：要有充分的困难证明，逾期时间短、金额小、以前还款记录好更容易。"
+    ),
+    CaseGoal.INTEREST_FROZEN: _(
+        "“停息挂账”是一种协商结果的俗称，不是法定权利：请平台从某天起不再计息和罚息，把现在的欠款分期还清。"
+        "花呗、借呗一般不容易同意。"
+    ),
+    CaseGoal.INSTALLMENTS: _(
+        "请平台减免罚息和费用，把本金和利息分期还清；默认按 0% 申请，平台报了利率或手续费再填上。"
+    ),
+    CaseGoal.DEFERRAL: _("先暂缓一个月（可以改长），之后再分期还清。暂缓期间一般照常计息，平台明确同意免息才不计。"),
     CaseGoal.OTHER: _("以上都不合适时，写下您自己的诉求。"),
 }
 GOAL_CHOICES = tuple(Choice(value, label, GOAL_HELP[value]) for value, label in CaseGoal.choices)
@@ -335,111 +343,239 @@ DOWN_PAYMENT_TOO_LARGE = _("首付不能达到或超过需要分期还的金额�
 
 @dataclass(frozen=True)
 class ScenarioCard:
-    """A scenario with the name the page gives it and whether it is the one to ask for first."""
+    """A scenario as a card to tap: its name, what it asks to waive, and whether it is the one to ask for first."""
 
     scenario: plans.Scenario
     label: str | Promise
+    help: str | Promise
+    waived: str
     recommended: bool
 
 
-def plan_context(case: Case, *, months: int | None, down_payment: Decimal | None) -> dict:
-    """The scenarios for these months and down payment, for the plan step and its live preview alike."""
-    comparison, error = None, None
-    if selectors.down_payment_too_large(case, down_payment):
+@dataclass
+class LenderPanel:
+    """One lender on the plan page: its share of the budget, its scenarios and the form of the plan asked of it."""
+
+    creditor: Creditor
+    owed: Decimal
+    share: Decimal
+    moved_by_hand: bool
+    form: LenderPlanForm
+    cards: list[ScenarioCard]
+    error: str | Promise | None = None
+    months: int | None = None  # the months asked for; None: the fewest that fit
+    nothing_fits: bool = False  # no scenario's payment fits the share
+
+    @property
+    def chosen(self) -> ScenarioCard | None:
+        return next((card for card in self.cards if card.scenario.kind == self.creditor.goal), None)
+
+
+def _cards(comparison: plans.Comparison | None) -> list[ScenarioCard]:
+    """The scenarios with the recommended one first, as the page offers them."""
+    if comparison is None:
+        return []
+    labels = dict(CaseGoal.choices)
+    cards = [
+        ScenarioCard(
+            scenario,
+            labels[scenario.kind],
+            GOAL_HELP[scenario.kind],
+            presenters.waived_parts_text(scenario),
+            scenario.kind == comparison.recommended,
+        )
+        for scenario in comparison.scenarios
+    ]
+    return sorted(cards, key=lambda card: not card.recommended)
+
+
+def lender_panel(
+    lender: selectors.LenderShare, form: LenderPlanForm, *, months: int | None, down_payment: Decimal | None
+) -> LenderPanel:
+    creditor = lender.creditor
+    error, comparison = None, None
+    if selectors.creditor_down_payment_too_large(creditor, down_payment):
         error = DOWN_PAYMENT_TOO_LARGE
     else:
-        comparison = selectors.case_comparison(case, months=months, down_payment=down_payment)
-    labels = dict(CaseGoal.choices)
-    cards = []
-    if comparison is not None:
-        cards = [
-            ScenarioCard(scenario, labels[scenario.kind], scenario.kind == comparison.recommended)
-            for scenario in comparison.scenarios
+        comparison = selectors.creditor_comparison(creditor, lender.share, months=months, down_payment=down_payment)
+    return LenderPanel(
+        creditor,
+        lender.owed,
+        lender.share,
+        lender.moved_by_hand,
+        form,
+        _cards(comparison),
+        error,
+        months=months,
+        nothing_fits=comparison is not None and comparison.recommended is None,
+    )
+
+
+class PlanPage:
+    """The plan step's forms together: what stays with the debtor and how the rest is shared, then one plan form
+    per lender (prefixed with its code). The engine treats it as the step's form."""
+
+    def __init__(self, data: FormData | None = None, *, case: Case, initial: dict | None = None):
+        self.case = case
+        self.split = selectors.budget_split(case)
+        creditors = [lender.creditor for lender in self.split.lenders] if self.split else []
+        hardship = _hardship(case)
+        share_initial = {"safety_margin": hardship.safety_margin if hardship else None}
+        share_initial |= {ShareForm.share_field(c): c.monthly_share for c in creditors}
+        self.shares = ShareForm(data, creditors=creditors, initial=share_initial)
+        self.lender_forms = [
+            (
+                lender,
+                LenderPlanForm(
+                    data, prefix=lender.creditor.code.hex, initial=LenderPlanForm.initial_for(lender.creditor)
+                ),
+            )
+            for lender in (self.split.lenders if self.split else ())
         ]
-    return {
-        "comparison": comparison,
-        "scenario_cards": cards,
-        "comparison_error": error,
-        "goal_choices": GOAL_CHOICES,
-        "budget": selectors.case_budget(case),
-        "total": selectors.case_total_balance(case),
-        "requested_months": months,
-    }
+
+    @property
+    def forms(self) -> list[forms.Form]:
+        return [self.shares, *(form for _lender, form in self.lender_forms)]
+
+    def is_valid(self) -> bool:
+        valid = [form.is_valid() for form in self.forms]  # every form checked, so that each shows its errors
+        return all(valid)
+
+    @property
+    def errors(self) -> dict:
+        return {form.add_prefix(name): errors for form in self.forms for name, errors in form.errors.items()}
+
+    def non_field_errors(self) -> list[str]:
+        return [error for form in self.forms for error in form.non_field_errors()]
+
+    def __iter__(self):
+        for form in self.forms:
+            yield from form
+
+    def add_service_error(self, error: ValidationError) -> None:
+        self.shares.add_service_error(error)
+
+    @property
+    def open_code(self):
+        """The lender shown open: the first without a chosen plan, or the first of all (one at a time on a phone)."""
+        creditors = [lender.creditor for lender, _form in self.lender_forms]
+        waiting = next((c for c in creditors if not c.goal), creditors[0] if creditors else None)
+        return waiting.code if waiting else None
+
+    @property
+    def panels(self) -> list[LenderPanel]:
+        """Each lender's scenarios for the months and down payment saved for it (the recalculated ones after
+        "重新计算")."""
+        return [
+            lender_panel(
+                lender, form, months=lender.creditor.requested_months, down_payment=lender.creditor.down_payment
+            )
+            for lender, form in self.lender_forms
+        ]
+
+    def save(self, *, choices: bool) -> bool:
+        """The margin, the shares and each lender's numbers; with `choices`, the plan chosen for each as well."""
+        if self.split is None:
+            self.shares.add_error(None, _("先填写收入和支出，才能算出每家分到多少。"))
+            return False
+        for _lender, form in self.lender_forms:
+            if not choices:
+                form.fields["goal"].required = False
+        valid = self.is_valid()
+        for lender, form in self.lender_forms:
+            down = form.cleaned_data.get("down_payment") if "down_payment" not in form.errors else None
+            if selectors.creditor_down_payment_too_large(lender.creditor, down):
+                form.add_error("down_payment", DOWN_PAYMENT_TOO_LARGE)
+                valid = False
+        if not valid:
+            return False
+        margin = self.shares.cleaned_data["safety_margin"]
+        try:
+            services.hardship_save(case=self.case, safety_margin=margin)
+            for lender, _form in self.lender_forms:
+                field = ShareForm.share_field(lender.creditor)
+                services.creditor_set_share(creditor=lender.creditor, monthly_share=self.shares.cleaned_data[field])
+        except ValidationError as error:
+            self.shares.add_service_error(error)
+            return False
+        saved = True
+        for lender, form in self.lender_forms:
+            fields = form.service_fields()
+            if not choices:
+                fields["goal"] = fields["goal"] or lender.creditor.goal
+            try:
+                services.creditor_choose_plan(creditor=lender.creditor, **fields)
+            except ValidationError as error:
+                form.add_service_error(error)
+                saved = False
+        return saved
 
 
-def _plan_context(case: Case) -> dict:
-    return plan_context(case, months=case.requested_months, down_payment=case.down_payment)
-
-
-def _plan_initial(case: Case) -> dict:
-    return {
-        "goal": case.goal,
-        "requested_months": case.requested_months,
-        "down_payment": case.down_payment or None,
-        "goal_note": case.goal_note,
-    }
-
-
-def plan_form(data: FormData | None, *, goal_required: bool = True) -> PlanForm:
-    """The plan form; recalculating and the live preview ask only for the numbers, not yet for a choice."""
-    form = PlanForm(data)
-    form.fields["goal"].required = goal_required
-    return form
-
-
-def _check_down_payment(case: Case, form: forms.Form) -> None:
-    if selectors.down_payment_too_large(case, form.cleaned_data["down_payment"]):
-        raise ValidationError({"down_payment": DOWN_PAYMENT_TOO_LARGE}, code="down_payment_too_large")
-
-
-def _plan_save(case: Case, form: forms.Form) -> None:
-    _check_down_payment(case, form)
-    data = dict(form.cleaned_data)
-    data["down_payment"] = data["down_payment"] or Decimal("0")
-    services.case_update(case=case, **data)
+def _plan_form_kwargs(case: Case) -> dict:
+    return {"case": case}
 
 
 def _plan_post(step: Step, case: Case, data: FormData) -> Submission:
-    """ "Recalculate" (the path without JavaScript) saves the months and the down payment and shows the plans again;
-    "next" saves the choice as well."""
-    if data.get("action") != "recalculate":
-        return _save_form(step, case, data)
-    form = plan_form(data, goal_required=False)
+    """ "重新计算" (also the path without JavaScript) saves the margin, the shares and each lender's numbers and shows
+    the plans again; "next" saves the plan chosen for each lender as well."""
+    page = PlanPage(data, case=case)
+    recalculating = data.get("action") == "recalculate"
+    if page.save(choices=not recalculating):
+        return Submission(move=Move.STAY if recalculating else Move.NEXT)
+    return Submission(form=page)
 
-    def save() -> None:
-        _check_down_payment(case, form)
-        months, down = form.cleaned_data["requested_months"], form.cleaned_data["down_payment"]
-        services.case_update(case=case, requested_months=months, down_payment=down or Decimal("0"))
 
-    if _saved(form, save):
-        return Submission(move=Move.STAY)
-    return Submission(form=form)
+def plans_over_budget(case: Case) -> tuple[Decimal, Decimal] | None:
+    """(what the chosen plans ask each month, what is available) when the first is more; None when they fit."""
+    split = selectors.budget_split(case)
+    if split is None:
+        return None
+    asked = selectors.monthly_total_of_plans(selectors.chosen_plans(case, split))
+    return (asked, split.available) if asked > split.available else None
+
+
+def _plan_context(case: Case) -> dict:
+    return {"goal_choices": GOAL_CHOICES, "over_budget": plans_over_budget(case)}
 
 
 def _plan_answers(case: Case) -> list[Answer]:
-    answers = [Answer(_("申请的方案"), case.get_goal_display() or "—")]
-    if case.goal_note:
-        answers.append(Answer(_("其他诉求"), case.goal_note))
-    scenario = selectors.chosen_scenario(case)
-    if scenario is not None:
-        answers += [
-            Answer(_("期数"), _("%(months)s 个月") % {"months": scenario.months}),
-            Answer(_("每月还款"), plans.format_yuan(scenario.monthly_payment)),
-            Answer(_("首付"), plans.format_yuan(scenario.down_payment)),
-            Answer(_("合计还款"), plans.format_yuan(scenario.total_paid)),
-            Answer(_("比照常还款少付"), plans.format_yuan(scenario.saved)),
-        ]
-        if not scenario.fits_budget:
-            answers.append(
-                Answer(
-                    _("注意"),
-                    _(
-                        "每月还款超出了您每月能拿出的 %(budget)s：签了还不上，协议会作废。"
-                        "建议回到这一步，把期数留空或改长。"
-                    )
-                    % {"budget": plans.format_yuan(selectors.case_budget(case) or 0)},
+    split = selectors.budget_split(case)
+    if split is None:
+        return []
+    answers = [
+        Answer(_("每月结余"), plans.format_yuan(split.surplus)),
+        Answer(_("留作应急"), plans.format_yuan(split.margin)),
+        Answer(_("可分给各家"), plans.format_yuan(split.available)),
+    ]
+    for plan in selectors.chosen_plans(case, split):
+        creditor, scenario = plan.creditor, plan.scenario
+        if scenario is None:
+            text = creditor.get_goal_display() or str(_("还没有选择"))
+            if creditor.goal_note:
+                text = f"{text}：{creditor.goal_note}"
+        else:
+            text = _("%(goal)s，%(months)s 个月，每月 %(monthly)s，合计 %(total)s（每月分到 %(share)s）") % {
+                "goal": creditor.get_goal_display(),
+                "months": scenario.months,
+                "monthly": plans.format_yuan(scenario.monthly_payment),
+                "total": plans.format_yuan(scenario.total_paid),
+                "share": plans.format_yuan(plan.share),
+            }
+            if scenario.waived_parts:
+                text += "\n" + _("申请减免：%(parts)s") % {"parts": presenters.waived_parts_text(scenario)}
+        answers.append(Answer(creditor.name, text))
+    over = plans_over_budget(case)
+    if over is not None:
+        answers.append(
+            Answer(
+                _("注意"),
+                _(
+                    "各家方案每月合计 %(asked)s，超出了可分给各家的 %(available)s：签了还不上，协议会作废。"
+                    "回到这一步，把期数改长、调低首付，或者调整每家分到的金额。"
                 )
+                % {"asked": plans.format_yuan(over[0]), "available": plans.format_yuan(over[1])},
             )
+        )
     return answers
 
 
@@ -552,12 +688,11 @@ STEPS: tuple[Step, ...] = (
     Step(
         name="plan",
         title=_("还款方案"),
-        form_class=PlanForm,
+        form_class=PlanPage,  # type: ignore[arg-type]  # the step's forms together, validated and saved alike
         template="cases/wizard/plan.html",
         help=_("下面是按您自己的欠款和预算算出的几种方案。选一个您真正还得起的，宁可期数长一点，也不要再逾期。"),
-        is_done=lambda case: bool(case.goal),
-        initial=_plan_initial,
-        save=_plan_save,
+        is_done=lambda case: case.creditors.exists() and not case.creditors.filter(goal="").exists(),
+        form_kwargs=_plan_form_kwargs,
         post=_plan_post,
         context=_plan_context,
         answers=_plan_answers,

@@ -1,5 +1,6 @@
 """The case wizard, step by step: saves, moves on, keeps what was saved on bad input, 404s for outsiders."""
 
+import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -43,7 +44,9 @@ def full_case(case):
     services.debt_create(case=case, lender="huabei", principal="12000", interest="300", penalty_interest="150")
     services.debt_create(case=case, lender="credit_card", lender_name="招商银行", principal="8000", fees="50")
     services.hardship_save(case=case, **{**BUDGET, "dependents": 1}, reasons=HARDSHIP["reasons"], since=None)
-    services.case_update(case=case, goal="interest_frozen", debtor_name="张三", contact_phone="13800138000")
+    for creditor in case.creditors.all():
+        services.creditor_choose_plan(creditor=creditor, goal="interest_frozen")
+    services.case_update(case=case, debtor_name="张三", contact_phone="13800138000")
     services.case_update(case=case, id_number=CONTACT["id_number"])
     return Case.objects.get(pk=case.pk)
 
@@ -181,74 +184,104 @@ class TestSteps:
         assert response.status_code == 302
         assert response["Location"] == step_url(case, "plan")
 
-    def test_plan_shows_the_scenarios_with_a_recommendation(self, owner_client, full_case):
+    def test_plan_shows_the_split_and_each_lenders_scenarios(self, owner_client, full_case):
         body = owner_client.get(step_url(full_case, "plan")).content.decode()
+        # ¥1,500 left each month, ¥225 (15 %) kept back, ¥1,275 shared as the ¥12,450 and ¥8,050 owed.
+        for text in ("¥1,500.00", "−¥225.00", "¥1,275.00", "蚂蚁花呗", "招商银行", "¥774.33", "¥500.67"):
+            assert text in body, text
         for label in ("只还本金", "停息挂账", "协商分期", "延期还款"):
             assert label in body
-        assert "推荐" in body
-        assert "¥20,500.00" in body  # total balance of the two debts
+        assert "推荐" in body and "比照常还款少付" not in body
+        huabei = full_case.creditors.get(kind="huabei")
+        assert re.search(rf'name="{huabei.code.hex}-goal" value="interest_frozen"[^>]*checked', body)
 
-    def test_plan_saves_goal_months_and_down_payment(self, owner_client, full_case):
-        data = {"goal": "installments", "requested_months": "24", "down_payment": "500", "action": "next"}
+    def test_plan_saves_each_lenders_goal_months_and_down_payment(self, owner_client, full_case):
+        huabei, card = full_case.creditors.order_by("position")
+        data = {
+            "action": "next",
+            f"{huabei.code.hex}-goal": "installments",
+            f"{huabei.code.hex}-requested_months": "24",
+            f"{huabei.code.hex}-down_payment": "500",
+            f"{card.code.hex}-goal": "deferral",
+            f"{card.code.hex}-deferral_months": "2",
+        }
         response = owner_client.post(step_url(full_case, "plan"), data)
         assert response["Location"] == step_url(full_case, "contact")
-        full_case.refresh_from_db()
-        assert (full_case.goal, full_case.requested_months, full_case.down_payment) == (
-            "installments",
-            24,
-            Decimal("500.00"),
-        )
+        huabei.refresh_from_db()
+        card.refresh_from_db()
+        assert (huabei.goal, huabei.requested_months, huabei.down_payment) == ("installments", 24, Decimal("500.00"))
+        assert (card.goal, card.deferral_months, card.requested_months) == ("deferral", 2, None)
 
     def test_plan_recalculate_without_javascript(self, owner_client, full_case):
-        data = {"requested_months": "36", "down_payment": "", "action": "recalculate"}
+        huabei = full_case.creditors.get(kind="huabei")
+        data = {f"{huabei.code.hex}-requested_months": "36", "action": "recalculate"}
         response = owner_client.post(step_url(full_case, "plan"), data)
         assert response["Location"] == step_url(full_case, "plan")
-        full_case.refresh_from_db()
-        assert full_case.requested_months == 36
+        huabei.refresh_from_db()
+        assert huabei.requested_months == 36 and huabei.goal == "interest_frozen"
         body = owner_client.get(step_url(full_case, "plan")).content.decode()
         assert "36 个月" in body
 
     @pytest.mark.parametrize(
-        ("data", "message"),
+        ("field", "value", "message"),
         [
-            ({"requested_months": "61"}, "1 到 60"),
-            ({"requested_months": "0"}, "1 到 60"),
-            ({"down_payment": "999999"}, "首付不能达到或超过"),
-            ({"down_payment": "-3"}, "金额不能是负数"),
+            ("requested_months", "61", "1 到 60"),
+            ("requested_months", "0", "1 到 60"),
+            ("down_payment", "999999", "首付不能达到或超过"),
+            ("down_payment", "-3", "金额不能是负数"),
         ],
     )
-    def test_bad_plan_input_keeps_the_saved_plan(self, owner_client, full_case, data, message):
-        services.case_update(case=full_case, requested_months=24)
-        response = owner_client.post(step_url(full_case, "plan"), {"goal": "installments", "action": "next", **data})
+    def test_bad_plan_input_keeps_the_saved_plan(self, owner_client, full_case, field, value, message):
+        huabei = full_case.creditors.get(kind="huabei")
+        services.creditor_choose_plan(creditor=huabei, goal="interest_frozen", requested_months=24)
+        data = {"action": "next", f"{huabei.code.hex}-goal": "installments", f"{huabei.code.hex}-{field}": value}
+        response = owner_client.post(step_url(full_case, "plan"), data)
         assert response.status_code == 200
         assert message in response.content.decode()
-        full_case.refresh_from_db()
-        assert (full_case.goal, full_case.requested_months) == ("interest_frozen", 24)
+        huabei.refresh_from_db()
+        assert (huabei.goal, huabei.requested_months) == ("interest_frozen", 24)
+
+    def test_a_margin_above_the_surplus_is_refused_nothing_lost(self, owner_client, full_case):
+        response = owner_client.post(step_url(full_case, "plan"), {"action": "recalculate", "safety_margin": "-5"})
+        assert "金额不能是负数" in response.content.decode()
+        assert Case.objects.get(pk=full_case.pk).hardship.safety_margin is None
 
     def test_plan_preview_fragment_does_not_save(self, owner_client, full_case):
+        huabei = full_case.creditors.get(kind="huabei")
         url = reverse("cases:plan_preview", args=[full_case.code])
-        response = owner_client.get(url, {"requested_months": "48", "down_payment": "1000"}, HTTP_HX_REQUEST="true")
+        query = {"lender": huabei.code.hex, f"{huabei.code.hex}-requested_months": "48"}
+        response = owner_client.get(url, query, HTTP_HX_REQUEST="true")
         assert response.status_code == 200
         body = response.content.decode()
-        assert 'id="scenarios"' in body and "<html" not in body
+        assert f'id="scenarios-{huabei.code.hex}"' in body and "<html" not in body
         assert "48 个月" in body
-        full_case.refresh_from_db()
-        assert full_case.requested_months is None
+        huabei.refresh_from_db()
+        assert huabei.requested_months is None
+
+    def test_plan_preview_of_another_cases_lender_is_404(self, owner_client, owner, full_case):
+        other = services.case_create(owner=owner, title="另一个")
+        huabei = full_case.creditors.get(kind="huabei")
+        url = reverse("cases:plan_preview", args=[other.code])
+        assert owner_client.get(url, {"lender": huabei.code.hex}).status_code == 404
 
     def test_too_few_chosen_months_are_blamed_on_the_months_not_on_the_budget(self, owner_client, full_case):
-        # ¥20,500 at ¥1,500 a month fits in some term, but not in 6 months: say so, not "nothing fits in 60".
+        # ¥12,450.50 on a ¥774.26 share fits in some term, but not in 6 months: say so, not "nothing fits in 60".
+        huabei = full_case.creditors.get(kind="huabei")
         url = reverse("cases:plan_preview", args=[full_case.code])
-        body = owner_client.get(url, {"requested_months": "6"}, HTTP_HX_REQUEST="true").content.decode()
-        assert "按您选的 6 期，每种方案的月供都超出了您每月能拿出的钱" in body
+        query = {"lender": huabei.code.hex, f"{huabei.code.hex}-requested_months": "6"}
+        body = owner_client.get(url, query, HTTP_HX_REQUEST="true").content.decode()
+        assert "按您选的 6 期，每种方案的月供都超出了分给这家的钱" in body
         assert "60 期以内的方案都超出" not in body
-        body = owner_client.get(url, {}, HTTP_HX_REQUEST="true").content.decode()
-        assert "超出了您每月能拿出的钱" not in body
+        body = owner_client.get(url, {"lender": huabei.code.hex}, HTTP_HX_REQUEST="true").content.decode()
+        assert "超出了分给这家的钱" not in body
 
-    def test_review_warns_when_the_chosen_plan_is_over_budget(self, owner_client, full_case):
+    def test_review_warns_when_the_plans_together_are_over_budget(self, owner_client, full_case):
         assert "签了还不上" not in owner_client.get(step_url(full_case, "review")).content.decode()
-        services.case_update(case=full_case, requested_months=12)
+        for creditor in full_case.creditors.all():
+            services.creditor_choose_plan(creditor=creditor, goal="interest_frozen", requested_months=12)
         body = owner_client.get(step_url(full_case, "review")).content.decode()
-        assert "每月还款超出了您每月能拿出的 ¥1,500.00：签了还不上，协议会作废。" in body
+        assert "超出了可分给各家的 ¥1,275.00：签了还不上，协议会作废。" in body
+        assert "超出了可分给各家的" in owner_client.get(step_url(full_case, "plan")).content.decode()
 
     def test_contact_saves_the_id_number_encrypted_and_masked(self, owner_client, case):
         response = owner_client.post(step_url(case, "contact"), CONTACT)
@@ -356,7 +389,8 @@ class TestOwnership:
             assert outsider_client.get(url).status_code == 404, url
             assert outsider_client.post(url, {**DEBT, **BUDGET, **CONTACT, "goal": "deferral"}).status_code == 404, url
         full_case.refresh_from_db()
-        assert full_case.debts.count() == 2 and full_case.goal == "interest_frozen"
+        assert full_case.debts.count() == 2
+        assert set(full_case.creditors.values_list("goal", flat=True)) == {"interest_frozen"}
         assert full_case.debtor_name == "张三"
 
     def test_anonymous_is_sent_to_login(self, anonymous_client, full_case):
@@ -384,7 +418,9 @@ def test_queries_do_not_grow_with_debts(owner_client, full_case, step):
             assert owner_client.get(step_url(full_case, step)).status_code == 200
         return len(ctx.captured_queries)
 
-    Debt.objects.filter(case=full_case).exclude(pk=full_case.debts.first().pk).delete()
+    for debt in Debt.objects.filter(case=full_case).exclude(pk=full_case.debts.first().pk):
+        services.debt_delete(debt=debt)
+    count()  # the session's first save is not the page's doing
     with_one = count()
     for n in range(9):
         services.debt_create(case=full_case, lender="online_lender", principal=str(1000 + n))

@@ -8,7 +8,7 @@ from django import forms
 from django.urls import reverse
 from django.utils import timezone
 
-from cases import services, wizard
+from cases import selectors, services, wizard
 from cases.forms import CaseFormMixin
 from cases.models import Case
 
@@ -149,19 +149,52 @@ class TestEngine:
         assert submission.move is wizard.Move.STAY
         assert case.debts.count() == 2
 
-    def test_plan_recalculate_saves_the_numbers_and_stays(self, case):
-        data = {"action": "recalculate", "requested_months": "24", "down_payment": "500"}
+    def test_plan_recalculate_saves_the_numbers_of_each_lender_and_stays(self, case):
+        creditor = case.creditors.get()
+        prefix = creditor.code.hex
+        data = {"action": "recalculate", f"{prefix}-requested_months": "24", f"{prefix}-down_payment": "500"}
         submission = wizard.submit(case, wizard.get_step("plan"), data)
         assert submission.move is wizard.Move.STAY
-        case.refresh_from_db()
-        assert (case.requested_months, case.down_payment, case.goal) == (24, Decimal("500.00"), "")
+        creditor.refresh_from_db()
+        assert (creditor.requested_months, creditor.down_payment, creditor.goal) == (24, Decimal("500.00"), "")
 
-    def test_plan_refuses_a_down_payment_that_leaves_nothing_to_spread(self, case):
-        data = {"goal": "interest_frozen", "down_payment": "12000"}
+    def test_plan_next_needs_a_choice_for_every_lender(self, case):
+        services.debt_create(case=case, lender="credit_card", lender_name="招商银行", principal=Decimal("8000"))
+        huabei, card = case.creditors.order_by("position")
+        data = {"action": "next", f"{huabei.code.hex}-goal": "installments"}
         submission = wizard.submit(case, wizard.get_step("plan"), data)
         assert not submission.saved
-        assert "首付不能达到或超过需要分期还的金额" in str(submission.form.errors["down_payment"])
-        assert Case.objects.get(pk=case.pk).goal == ""
+        assert "请为这家选择一种方案。" in str(dict(submission.form.errors))
+        data[f"{card.code.hex}-goal"] = "interest_frozen"
+        assert wizard.submit(case, wizard.get_step("plan"), data).move is wizard.Move.NEXT
+        assert dict(case.creditors.values_list("name", "goal")) == {
+            "蚂蚁花呗": "installments",
+            "招商银行": "interest_frozen",
+        }
+
+    def test_plan_refuses_a_down_payment_that_leaves_nothing_to_spread(self, case):
+        creditor = case.creditors.get()
+        data = {f"{creditor.code.hex}-goal": "interest_frozen", f"{creditor.code.hex}-down_payment": "12000"}
+        submission = wizard.submit(case, wizard.get_step("plan"), data)
+        assert not submission.saved
+        assert "首付不能达到或超过需要分期还的金额" in str(submission.form.lender_forms[0][1].errors["down_payment"])
+        assert Case.objects.get(pk=case.pk).creditors.get().goal == ""
+
+    def test_plan_saves_the_margin_and_a_share_moved_by_hand(self, case):
+        services.debt_create(case=case, lender="credit_card", lender_name="招商银行", principal=Decimal("8000"))
+        huabei, card = case.creditors.order_by("position")
+        data = {"action": "recalculate", "safety_margin": "300", f"share_{card.code.hex}": "400"}
+        assert wizard.submit(case, wizard.get_step("plan"), data).move is wizard.Move.STAY
+        split = selectors.budget_split(Case.objects.get(pk=case.pk))
+        assert (split.surplus, split.margin, split.available) == (
+            Decimal("1500.00"),
+            Decimal("300.00"),
+            Decimal("1200.00"),
+        )
+        assert [(x.creditor.name, x.share, x.moved_by_hand) for x in split.lenders] == [
+            ("蚂蚁花呗", Decimal("800.00"), False),
+            ("招商银行", Decimal("400.00"), True),
+        ]
 
     def test_review_finishes(self, case):
         submission = wizard.submit(case, wizard.review_step(), {})

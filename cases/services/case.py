@@ -331,8 +331,14 @@ def hardship_save(
     household_expenses: Amount | None | Unset = UNSET,
     dependents: int | str | None | Unset = UNSET,
     other_fixed_payments: Amount | None | Unset = UNSET,
+    income_before: Amount | None | Unset = UNSET,
+    safety_margin: Amount | None | Unset = UNSET,
 ) -> Hardship:
-    """Create or update the case's hardship with the fields given; a change of reasons re-derives the checklist."""
+    """Create or update the case's hardship with the fields given; a change of reasons re-derives the checklist.
+
+    `income_before` (the monthly income before the hardship) and `safety_margin` (what is kept back for the
+    unexpected) may be None: unknown, and the default margin of plans.safety_margin.
+    """
     cleaned = _given(
         reasons=reasons,
         since=since,
@@ -341,7 +347,12 @@ def hardship_save(
         household_expenses=household_expenses,
         dependents=dependents,
         other_fixed_payments=other_fixed_payments,
+        income_before=income_before,
+        safety_margin=safety_margin,
     )
+    for name in ("income_before", "safety_margin"):
+        if name in cleaned:
+            cleaned[name] = validators.clean_amount(cleaned[name], field=name, required=False)
     if "reasons" in cleaned:
         chosen = list(dict.fromkeys(cleaned["reasons"] or []))
         if any(reason not in HardshipReason.values for reason in chosen):

@@ -15,6 +15,7 @@ from .. import plans, validators
 from ..models import LENDER_CONTACTS, LENDER_LEGAL_NAMES, Case, CaseGoal, Creditor, LenderKind
 from ..validators import Amount, Months, Rate
 from .common import UNSET, ZERO, Unset, _amount_or_zero, _given, _save, _touch
+from .evidence import evidence_sync_checklist
 
 
 def _default_name(kind: str, lender_name: str) -> str:
@@ -114,10 +115,13 @@ def creditor_choose_plan(
         )
     with transaction.atomic():
         locked = Creditor.objects.select_for_update().get(pk=creditor.pk)
+        goal_changed = locked.goal != cleaned["goal"]
         for name, value in cleaned.items():
             setattr(locked, name, value)
         _save(locked)
         _touch(locked.case_id)
+        if goal_changed:
+            evidence_sync_checklist(case=locked.case)
     for name in cleaned:
         setattr(creditor, name, getattr(locked, name))
     return creditor

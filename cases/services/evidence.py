@@ -41,7 +41,8 @@ def evidence_sync_checklist(*, case: Case) -> list[Evidence]:
     """
     hardship = Hardship.objects.filter(case=case).first()
     reasons = hardship.reasons if hardship else []
-    needed = required_evidence(reasons, case.goal)
+    goals = [case.goal, *case.creditors.exclude(goal="").values_list("goal", flat=True)]
+    needed = required_evidence(reasons, goals)
     needed_kinds = {kind for kind, _reason in needed}
     with transaction.atomic():
         items = list(Evidence.objects.select_for_update().filter(case=case).prefetch_related("files"))

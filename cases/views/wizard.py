@@ -9,7 +9,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from .. import services, wizard
+from .. import selectors, services, wizard
+from ..forms import LenderPlanForm
 from ..models import Case
 from .common import case_for
 
@@ -97,13 +98,25 @@ def wizard_step(request, code, step_name):
 
 @login_required
 def plan_preview(request, code):
-    """The scenarios for months and a down payment being typed, without saving them (htmx fragment)."""
+    """One lender's scenarios for the months, down payment and quoted terms being typed, without saving them (an
+    htmx fragment)."""
     case = case_for(request, code)
-    form = wizard.plan_form(request.GET, goal_required=False)
+    split = selectors.budget_split(case)
+    lender = next(
+        (x for x in (split.lenders if split else ()) if x.creditor.code.hex == request.GET.get("lender")), None
+    )
+    if lender is None:
+        raise Http404
+    form = LenderPlanForm(request.GET, prefix=lender.creditor.code.hex)
+    form.fields["goal"].required = False
     form.is_valid()
-    months = form.cleaned_data.get("requested_months") if "requested_months" not in form.errors else None
-    down = form.cleaned_data.get("down_payment") if "down_payment" not in form.errors else None
-    context = {"case": case, **wizard.plan_context(case, months=months, down_payment=down)}
+    numbers = {name: form.cleaned_data.get(name) for name in ("requested_months", "down_payment")}
+    creditor = lender.creditor
+    # The quoted terms being typed count too, for this preview only: nothing is saved.
+    for name, value in form.service_fields().items():
+        if name.startswith(("installment_", "deferral_")) and name not in form.errors:
+            setattr(creditor, name, value)
+    panel = wizard.lender_panel(lender, form, months=numbers["requested_months"], down_payment=numbers["down_payment"])
     if form.errors:
-        context["comparison_error"] = " ".join(str(m) for errors in form.errors.values() for m in errors)
-    return render(request, "cases/wizard/_scenarios.html", context)
+        panel.error = " ".join(str(m) for errors in form.errors.values() for m in errors)
+    return render(request, "cases/wizard/_scenarios.html", {"case": case, "panel": panel})
