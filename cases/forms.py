@@ -187,6 +187,10 @@ class BudgetForm(CaseFormMixin, forms.Form):
         required=True,
         help_text=_("工资、兼职、补贴等到手的钱。没有收入就填 0。"),
     )
+    income_before = AmountField(
+        label=_("出现困难之前，每月收入是多少（元，可不填）"),
+        help_text=_("说明信会写出困难前后的收入，让平台看到收入少了多少。"),
+    )
     household_expenses = AmountField(
         label=_("家庭每月必要支出（元）"),
         required=True,
@@ -304,6 +308,27 @@ class PlanForm(CaseFormMixin, forms.Form):
     down_payment = AmountField(label=_("首付（元，可不填）"), help_text=_("签协议时能先还的一笔钱，能提高通过率。"))
     goal_note = forms.CharField(
         label=_("其他诉求（可不填）"), max_length=_max_length(Case, "goal_note"), required=False
+    )
+
+
+class CreditorForm(CaseFormMixin, forms.Form):
+    """Who a lender's documents are addressed to and how it is reached."""
+
+    legal_name = forms.CharField(
+        label=_("借款合同或账单上的机构全称"),
+        max_length=100,
+        required=False,
+        help_text=_(
+            "申请书和说明信寄给这个机构。花呗、借呗一般是重庆蚂蚁消费金融有限公司，但借呗也可能是合作银行放款："
+            "请在支付宝里打开借款合同核对。信用卡一般是发卡银行的信用卡中心。"
+        ),
+    )
+    contact = forms.CharField(label=_("怎么联系"), max_length=200, required=False)
+    account_phone = forms.CharField(
+        label=_("账户绑定的手机号（可不填）"),
+        max_length=20,
+        required=False,
+        help_text=_("花呗、借呗填支付宝绑定的手机号，平台据此查到您的账户。"),
     )
 
 

@@ -12,6 +12,7 @@ urlpatterns = [
     path("<uuid:code>/wizard/plan/preview/", wizard.plan_preview, name="plan_preview"),
     path("<uuid:code>/wizard/<slug:step_name>/", wizard.wizard_step, name="wizard_step"),
     path("<uuid:code>/debts/<int:debt_id>/edit/", case.debt_edit, name="debt_edit"),
+    path("<uuid:code>/lenders/<uuid:creditor_code>/", case.creditor_edit, name="creditor_edit"),
     path("<uuid:code>/debts/<int:debt_id>/delete/", case.debt_delete, name="debt_delete"),
     path("<uuid:code>/bundle/", case.case_bundle, name="bundle"),
     path("<uuid:code>/evidence/<uuid:evidence_code>/", evidence.evidence_detail, name="evidence_detail"),

@@ -208,7 +208,11 @@ def _debts_post(step: Step, case: Case, data: FormData) -> Submission:
 
 
 def _debts_context(case: Case) -> dict:
-    return {"debts": selectors.case_debts(case), "total": selectors.case_total_balance(case)}
+    return {
+        "debts": selectors.case_debts(case),
+        "total": selectors.case_total_balance(case),
+        "creditors": selectors.case_creditors(case),
+    }
 
 
 def _debts_answers(case: Case) -> list[Answer]:
@@ -243,6 +247,7 @@ def _budget_initial(case: Case) -> dict:
         "household_expenses": hardship.household_expenses,
         "dependents": hardship.dependents,
         "other_fixed_payments": hardship.other_fixed_payments,
+        "income_before": hardship.income_before,
     }
 
 
@@ -263,6 +268,10 @@ def _budget_answers(case: Case) -> list[Answer]:
         return []
     return [
         Answer(_("每月收入"), plans.format_yuan(hardship.monthly_income)),
+        Answer(
+            _("困难之前的月收入"),
+            plans.format_yuan(hardship.income_before) if hardship.income_before is not None else "—",
+        ),
         Answer(_("家庭必要支出"), plans.format_yuan(hardship.household_expenses)),
         Answer(_("抚养或赡养人数"), str(hardship.dependents)),
         Answer(_("其他固定月还款"), plans.format_yuan(hardship.other_fixed_payments)),

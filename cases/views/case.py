@@ -10,8 +10,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from .. import bundle, presenters, selectors, services, wizard
-from ..forms import DebtForm, EvidenceUploadForm
-from ..models import Case, Debt
+from ..forms import CreditorForm, DebtForm, EvidenceUploadForm
+from ..models import Case, Creditor, Debt
 from .common import case_for, file_login_required, private_file_response
 from .documents import documents_context
 from .wizard import returning_to_review, step_url
@@ -20,6 +20,11 @@ from .wizard import returning_to_review, step_url
 def _debt_for(case: Case, debt_id: int) -> Debt:
     """A debt through its already-checked case, never by its own id alone."""
     return get_object_or_404(Debt, case=case, pk=debt_id)
+
+
+def _creditor_for(case: Case, creditor_code) -> Creditor:
+    """A lender through its already-checked case."""
+    return get_object_or_404(Creditor, case=case, code=creditor_code)
 
 
 def home(request):
@@ -107,3 +112,30 @@ def debt_delete(request, code, debt_id):
             messages.success(request, _("这笔欠款已删除。"))
         return redirect(step_url(case, "debts"))
     return render(request, "cases/debt_delete.html", {"case": case, "debt": debt})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def creditor_edit(request, code, creditor_code):
+    """Check who a lender's documents are addressed to, and how it is reached."""
+    case = case_for(request, code)
+    creditor = _creditor_for(case, creditor_code)
+    if request.method == "POST":
+        form = CreditorForm(request.POST)
+        if form.is_valid():
+            try:
+                services.creditor_update(creditor=creditor, **form.cleaned_data)
+            except ValidationError as error:
+                form.add_service_error(error)
+            else:
+                messages.success(request, _("已保存%(name)s的信息。") % {"name": creditor.name})
+                return redirect(step_url(case, "debts", back_to_review=returning_to_review(request)))
+    else:
+        initial = {
+            "legal_name": creditor.legal_name,
+            "contact": creditor.contact,
+            "account_phone": creditor.account_phone,
+        }
+        form = CreditorForm(initial=initial)
+    context = {"case": case, "creditor": creditor, "form": form, "debts": list(creditor.debts.all())}
+    return render(request, "cases/creditor_edit.html", context)
