@@ -6,6 +6,7 @@ from decimal import Decimal
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from . import plans
 from .models import (
@@ -260,3 +261,45 @@ def chosen_plans(case: Case, split: BudgetSplit | None = None) -> list[LenderPla
 def monthly_total_of_plans(plans_chosen: list[LenderPlan]) -> Decimal:
     """What the chosen plans ask each month, all lenders together, at their largest payment."""
     return sum((plan.scenario.largest_payment for plan in plans_chosen if plan.scenario is not None), Decimal("0.00"))
+
+
+# --- what must be there before a lender's documents are made --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Missing:
+    """Something a lender's documents cannot go out without, and the wizard step (or "lender": the lender's own
+    page) where it is filled in."""
+
+    message: str
+    step: str
+
+
+def document_blockers(case: Case, creditor: Creditor, split: BudgetSplit | None = None) -> list[Missing]:
+    """What stops this lender's proposal and letter from being made: a document with a blank name or a plan the
+    debtor cannot pay is worse than none."""
+    missing = []
+    if not case.debtor_name:
+        missing.append(Missing(_("您的姓名"), "contact"))
+    if not case.id_number:
+        missing.append(Missing(_("身份证号"), "contact"))
+    if not case.contact_phone:
+        missing.append(Missing(_("联系电话"), "contact"))
+    if not creditor.legal_name:
+        missing.append(Missing(_("%(name)s的机构全称") % {"name": creditor.name}, "lender"))
+    if case_hardship(case) is None or case.hardship.budget_updated_at is None:
+        missing.append(Missing(_("每月收入和支出"), "budget"))
+    if not creditor.goal:
+        missing.append(Missing(_("向%(name)s申请的方案") % {"name": creditor.name}, "plan"))
+    split = budget_split(case) if split is None else split
+    if split is not None and creditor.goal:
+        asked = monthly_total_of_plans(chosen_plans(case, split))
+        if asked > split.available:
+            missing.append(
+                Missing(
+                    _("各家方案每月合计 %(asked)s，超出了可分给各家的 %(available)s：请把期数改长或调整分配")
+                    % {"asked": plans.format_yuan(asked), "available": plans.format_yuan(split.available)},
+                    "plan",
+                )
+            )
+    return missing

@@ -195,3 +195,37 @@ class TestLenderPage:
         creditor = make_debt(case).creditor
         response = anonymous_client.get(reverse("cases:creditor_edit", args=[case.code, creditor.code]))
         assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+@pytest.mark.django_db
+class TestDocumentBlockers:
+    def test_an_empty_case_lists_everything_missing(self, case):
+        creditor = make_debt(case, lender="online_lender", lender_name="某某消费金融").creditor
+        missing = [(m.message, m.step) for m in selectors.document_blockers(case, creditor)]
+        assert missing == [
+            ("您的姓名", "contact"),
+            ("身份证号", "contact"),
+            ("联系电话", "contact"),
+            ("某某消费金融的机构全称", "lender"),
+            ("每月收入和支出", "budget"),
+            ("向某某消费金融申请的方案", "plan"),
+        ]
+
+    def test_a_complete_case_has_nothing_missing(self, case):
+        from .builders import VALID_ID
+
+        services.case_update(case=case, debtor_name="张三", id_number=VALID_ID, contact_phone="13800138000")
+        make_hardship(case)
+        creditor = make_debt(case).creditor
+        services.creditor_choose_plan(creditor=creditor, goal="interest_frozen")
+        assert selectors.document_blockers(case, creditor) == []
+
+    def test_plans_over_what_is_available_block_the_documents(self, case):
+        from .builders import VALID_ID
+
+        services.case_update(case=case, debtor_name="张三", id_number=VALID_ID, contact_phone="13800138000")
+        make_hardship(case)  # ¥2,500 left, ¥2,125 available
+        creditor = make_debt(case, principal="50000").creditor
+        services.creditor_choose_plan(creditor=creditor, goal="interest_frozen", requested_months=12)
+        (missing,) = selectors.document_blockers(case, creditor)
+        assert missing.step == "plan" and "超出了可分给各家的 ¥2,125.00" in missing.message
