@@ -252,10 +252,7 @@ def _budget_initial(case: Case) -> dict:
 
 
 def _budget_save(case: Case, form: forms.Form) -> None:
-    data = dict(form.cleaned_data)
-    data["other_fixed_payments"] = data["other_fixed_payments"] or Decimal("0")
-    data["dependents"] = data["dependents"] or 0
-    services.hardship_save(case=case, **data)
+    services.hardship_save(case=case, **form.cleaned_data)  # blanks are 0 to the service
 
 
 def _budget_context(case: Case) -> dict:
