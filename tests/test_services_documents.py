@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from cases import selectors, services
+from cases import pdf, selectors, services
 from cases.models import DocumentKind, DocumentStatus, GeneratedDocument
 from cases.samples import sample_case
 
@@ -44,7 +44,7 @@ def test_a_render_failure_is_recorded_with_a_message(case, media, monkeypatch):
     def broken(html, **kwargs):
         raise RuntimeError("layout exploded")
 
-    monkeypatch.setattr(services.documents.pdf, "render_pdf", broken)
+    monkeypatch.setattr(pdf, "render_pdf", broken)
     document = services.document_request(case=case, kind=DocumentKind.PROPOSAL)
     result = services.document_render(document_id=document.pk)
     assert result.status == DocumentStatus.FAILED
