@@ -2,6 +2,7 @@
 
 import uuid
 from decimal import Decimal
+from typing import TypedDict
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -15,7 +16,14 @@ from . import plans
 from .validators import MAX_AMOUNT as MAX_AMOUNT
 from .validators import MAX_ANNUAL_RATE, MAX_DAILY_RATE, MAX_DEPENDENTS, validate_account_label
 
-MONEY = {"max_digits": 12, "decimal_places": 2}
+
+
+class MoneyDigits(TypedDict):
+    max_digits: int
+    decimal_places: int
+
+
+MONEY: MoneyDigits = {"max_digits": 12, "decimal_places": 2}
 
 
 class CaseStatus(models.TextChoices):
@@ -723,6 +731,16 @@ class DocumentStatus(models.TextChoices):
 class GeneratedDocument(models.Model):
     code = models.UUIDField(_("编号"), default=uuid.uuid4, unique=True, editable=False)
     case = models.ForeignKey(Case, verbose_name=_("案件"), on_delete=models.CASCADE, related_name="documents")
+    # The lender the document is addressed to; empty for the versions made before documents were per lender, which
+    # stay downloadable.
+    creditor = models.ForeignKey(
+        Creditor,
+        verbose_name=_("平台或银行"),
+        on_delete=models.CASCADE,
+        related_name="documents",
+        null=True,
+        blank=True,
+    )
     kind = models.CharField(_("文书类型"), max_length=20, choices=DocumentKind.choices)
     version = models.PositiveIntegerField(_("版本"))
     status = models.CharField(_("状态"), max_length=10, choices=DocumentStatus.choices, default=DocumentStatus.PENDING)
