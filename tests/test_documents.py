@@ -1,6 +1,4 @@
-"""The proposal and the letter: real WeasyPrint output read back with pdftotext, pdffonts and pdftoppm on both routes
-(the worker's, with cases/pdf_compact_fonts.py applied, and the public interface alone), compared pixel for pixel
-with stock WeasyPrint drawing the same HTML with the system's fonts; the worker flow through Redis."""
+"""The proposal and the letter: real WeasyPrint output read back with pdftotext, the worker flow through Redis."""
 
 import os
 import re
@@ -9,6 +7,10 @@ import time
 from pathlib import Path
 
 import pytest
+import weasyprint.pdf
+import weasyprint.pdf.fonts
+import weasyprint.pdf.stream
+import weasyprint.text.fonts
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
@@ -17,45 +19,18 @@ from fontTools.pens.t2CharStringPen import T2CharStringPen
 from weasyprint import HTML
 from weasyprint.text import line_break
 
-from cases import pdf, pdf_compact_fonts, selectors, services
+from cases import pdf, selectors, services
 from cases.models import DocumentKind, DocumentStatus, GeneratedDocument
 from cases.samples import sample_case
 from tests.files import tiny_pdf
 
 OUTPUT = Path(os.environ.get("TEST_OUTPUT_DIR", "test-output")) / "documents"
-LANGUAGES = ["zh-hans", "zh-hant", "en"]
-SCRIPT = {"zh-hans": "SC", "zh-hant": "TC", "en": "SC"}
 
 
 @pytest.fixture
 def case(owner):
     case = sample_case(owner=owner, title="花呗和信用卡协商", reasons=("unemployment", "illness"))
     return selectors.case_with_parts(case.pk)
-
-
-@pytest.fixture(params=["compact", "public"])
-def route(request):
-    """Each test that takes this runs twice: as the worker renders on WeasyPrint 70, and through the public
-    interface alone, as it would on a WeasyPrint version that cases/pdf_compact_fonts.py refuses."""
-    if request.param == "compact":
-        assert pdf_compact_fonts.apply()
-    try:
-        yield request.param
-    finally:
-        pdf_compact_fonts.remove()
-
-
-class SystemFontsFetcher(pdf.StaticOnlyFetcher):
-    """Stock WeasyPrint's view of the documents: the subset faces refused, so that the system's full faces draw."""
-
-    def fetch(self, url, headers=None):
-        if "/documents/fonts/" in url:
-            raise ValueError("the system's fonts only")
-        return super().fetch(url, headers)
-
-
-def stock_pdf(html: str) -> bytes:
-    return HTML(string=html, base_url=pdf.BASE_URL, url_fetcher=SystemFontsFetcher()).write_pdf()
 
 
 def pdf_text(content: bytes, tmp_path: Path) -> str:
@@ -79,9 +54,9 @@ def save_page_images(content: bytes, name: str) -> None:
 
 
 @pytest.mark.django_db
-def test_proposal_holds_every_figure(case, tmp_path, route):
+def test_proposal_holds_every_figure(case, tmp_path):
     content = pdf.render_pdf(services.document_html(case=case, kind=DocumentKind.PROPOSAL, language="zh-hans"))
-    save_page_images(content, f"proposal-{route}")
+    save_page_images(content, "proposal")
     text = pdf_text(content, tmp_path)
     assert "张三" in text and "110105********002X" in text and "11010519491231002X" not in text
     scenario = selectors.chosen_scenario(case)
@@ -97,9 +72,9 @@ def test_proposal_holds_every_figure(case, tmp_path, route):
 
 
 @pytest.mark.django_db
-def test_letter_names_the_hardship_and_attachments(case, tmp_path, route):
+def test_letter_names_the_hardship_and_attachments(case, tmp_path):
     content = pdf.render_pdf(services.document_html(case=case, kind=DocumentKind.HARDSHIP_LETTER, language="zh-hans"))
-    save_page_images(content, f"hardship_letter-{route}")
+    save_page_images(content, "hardship_letter")
     text = pdf_text(content, tmp_path)
     assert "困难情况说明" in text and "张三" in text and "13800138000" in text
     for item in selectors.case_evidence(case):
@@ -107,22 +82,16 @@ def test_letter_names_the_hardship_and_attachments(case, tmp_path, route):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("kind", DocumentKind.values)
-def test_each_language_embeds_exactly_its_two_subset_faces(case, tmp_path, route, kind, language):
-    """Regular and Bold of the language's own subset (Traditional faces for zh-hant), embedded as subsets; on the
-    worker's route as bare CFF holding only the glyphs used."""
-    content = pdf.render_pdf(services.document_html(case=case, kind=kind, language=language))
+def test_only_embedded_subset_fonts(case, tmp_path, kind):
+    content = pdf.render_pdf(services.document_html(case=case, kind=kind, language="zh-hans"))
     fonts = pdf_fonts(content, tmp_path)
-    face = f"Noto-Sans-CJK-{SCRIPT[language]}-Subset"
-    assert sorted(row[0].split("+", 1)[1] for row in fonts) == [face, f"{face}-Bold"]
+    assert fonts
     for row in fonts:
-        assert re.fullmatch(r"[A-Z]{6}", row[0].split("+", 1)[0]), row  # a subset carries a six-letter tag
+        name = row[0]
+        assert "+" in name, row  # a subset carries a six-letter tag
+        assert "NotoSansCJK" in name.replace("-", ""), row
         assert row[-5:-3] == ["yes", "yes"], row  # embedded, subset
-    if route == "compact":
-        assert all(row[1:4] == ["CID", "Type", "0C"] for row in fonts), fonts
-    limit = {"compact": 70, "public": 170}[route]
-    assert len(content) < limit * 1024
 
 
 FOOTERS = {
@@ -146,27 +115,14 @@ def test_page_footer_speaks_the_documents_language(case, tmp_path, language):
             assert not re.search(footer, text), other
 
 
-def test_footer_words_come_from_the_catalogue_as_a_css_string():
-    from django.utils import translation
-
-    from cases.services import documents
-
-    with translation.override("en"):
-        assert documents.page_footer_content() == '"Page " counter(page) " of " counter(pages)'
-    assert documents._css_string('a"b\\c</style>') == '"a\\22 b\\5c c\\3c /style\\3e "'
-
-
 @pytest.mark.django_db
-@pytest.mark.parametrize("route", ["compact", "public"], indirect=True)
-def test_a_character_outside_the_subset_prints_from_the_full_face(case, tmp_path, route):
-    """𠮷 and 䶮 are in neither subset: the full Noto Sans CJK SC, named after the subset in print.css, draws them."""
-    html = services.document_html(case=case, kind=DocumentKind.HARDSHIP_LETTER, language="zh-hans")
-    assert html.count("张三") >= 1
-    content = pdf.render_pdf(html.replace("张三", "张𠮷䶮"))
-    assert "张𠮷䶮" in pdf_text(content, tmp_path)
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_text_needs_exactly_noto_sans_cjk_sc_regular_and_bold(case, tmp_path, language):
+    content = pdf.render_pdf(services.document_html(case=case, kind=DocumentKind.PROPOSAL, language=language))
     fonts = pdf_fonts(content, tmp_path)
-    assert "Noto-Sans-CJK-SC" in {row[0].split("+", 1)[1] for row in fonts}
-    assert all(row[-5:-3] == ["yes", "yes"] for row in fonts), fonts
+    assert sorted(row[0].split("+", 1)[1] for row in fonts) == ["Noto-Sans-CJK-SC", "Noto-Sans-CJK-SC-Bold"]
+    assert all(row[1:4] == ["CID", "Type", "0C"] for row in fonts), fonts  # bare CFF holding only the used glyphs
+    assert len(content) < 150 * 1024
 
 
 def page_images(content: bytes, directory: Path) -> list[bytes]:
@@ -177,24 +133,19 @@ def page_images(content: bytes, directory: Path) -> list[bytes]:
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("language", LANGUAGES)
-@pytest.mark.parametrize("kind", DocumentKind.values)
-def test_pages_look_as_stock_weasyprint_draws_them(case, tmp_path, kind, language):
-    """The subset faces, the compact fonts, the trimmed default stylesheet and the stylesheet parsed once change no
-    pixel: both routes against stock WeasyPrint with the system's full faces, on the same HTML."""
-    html = services.document_html(case=case, kind=kind, language=language)
-    stock = stock_pdf(html)
-    theirs = page_images(stock, tmp_path / "stock")
-    assert len(theirs) >= 1
-    public = pdf.render_pdf(html)
-    assert page_images(public, tmp_path / "public") == theirs
-    assert pdf_compact_fonts.apply()
-    try:
-        compact = pdf.render_pdf(html)
-    finally:
-        pdf_compact_fonts.remove()
-    assert page_images(compact, tmp_path / "compact") == theirs
-    assert len(compact) < len(public) < len(stock)
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_pages_look_as_weasyprint_alone_draws_them(case, tmp_path, monkeypatch, language):
+    """Compact fonts, the trimmed default stylesheet and the print stylesheet parsed once change no pixel."""
+    html = services.document_html(case=case, kind=DocumentKind.PROPOSAL, language=language)
+    ours = pdf.render_pdf(html)
+    monkeypatch.setattr(weasyprint.pdf, "build_fonts_dictionary", pdf._weasyprint_fonts_dictionary)
+    monkeypatch.setattr(weasyprint.pdf.fonts, "get_hb_object_data", weasyprint.text.fonts.get_hb_object_data)
+    monkeypatch.setattr(weasyprint.pdf.stream, "Font", weasyprint.pdf.fonts.Font)
+    fetcher = pdf.StaticOnlyFetcher()
+    theirs = HTML(string=html, base_url=pdf.BASE_URL, url_fetcher=fetcher).write_pdf(font_config=pdf._FONT_CONFIG)
+    assert len(ours) * 3 < len(theirs)
+    images = page_images(ours, tmp_path / "ours")
+    assert len(images) >= 2 and images == page_images(theirs, tmp_path / "theirs")
 
 
 @pytest.mark.django_db
@@ -236,8 +187,8 @@ def name_keyed_cff() -> bytes:
 
 def test_only_cid_keyed_cff_fonts_are_renumbered():
     """A name-keyed CFF font finds glyphs by their ids, so it must keep them: WeasyPrint's own subsetting."""
-    assert pdf_compact_fonts.first_dict_operator(name_keyed_cff()) == bytes([2])  # FullName
-    assert pdf_compact_fonts.first_dict_operator(b"\x01\x00\x04") is None
+    assert pdf._first_dict_operator(name_keyed_cff()) == bytes([2])  # FullName
+    assert pdf._first_dict_operator(b"\x01\x00\x04") is None
 
 
 def test_fetcher_refuses_files_and_network():
@@ -247,8 +198,6 @@ def test_fetcher_refuses_files_and_network():
             fetcher.fetch(url)
     response = fetcher.fetch(pdf.BASE_URL + "static/css/app.css")
     assert b"Bootstrap" in response.read()
-    font = fetcher.fetch(pdf.BASE_URL + "static/documents/fonts/NotoSansCJKsc-Regular-documents.woff2")
-    assert font.read(4) == b"wOF2"  # made by scripts/subset-fonts (make test)
 
 
 @pytest.mark.worker
