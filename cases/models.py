@@ -17,7 +17,7 @@ from .validators import MAX_AMOUNT as MAX_AMOUNT
 from .validators import MAX_ANNUAL_RATE, MAX_DAILY_RATE, MAX_DEPENDENTS, validate_account_label
 
 
-
+# Typed so that a field's keyword arguments are checked when it is spread into a DecimalField.
 class MoneyDigits(TypedDict):
     max_digits: int
     decimal_places: int
@@ -344,12 +344,12 @@ class Hardship(models.Model):
         ]
 
     def __str__(self) -> str:
-        return ", ".join(str(label) for label in self.reason_labels) or str(_("未填写"))
+        return ", ".join(self.reason_labels) or str(_("未填写"))
 
     @property
     def reason_labels(self) -> list[str]:
         labels = dict(HardshipReason.choices)
-        return [labels[reason] for reason in self.reasons if reason in labels]
+        return [str(labels[reason]) for reason in self.reasons if reason in labels]
 
     @property
     def monthly_budget(self) -> Decimal:
@@ -533,7 +533,8 @@ class EvidenceFile(models.Model):
 
     @property
     def extension(self) -> str:
-        return self.file.name.rsplit(".", 1)[-1] if "." in self.file.name else ""
+        name = self.file.name or ""
+        return name.rsplit(".", 1)[-1] if "." in name else ""
 
     @property
     def download_name(self) -> str:
