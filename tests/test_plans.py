@@ -11,28 +11,37 @@ from hypothesis import strategies as st
 
 from cases.plans import (
     CENT,
-    DEFAULT_INSTALLMENT_RATE,
+    DEFAULT_DEFERRAL_MONTHS,
+    DEFAULT_LENDER_FLOOR,
+    DEFAULT_MARGIN_RATE,
     HUABEI_DAILY_RATE,
+    MAX_GRACE_MONTHS,
     MAX_MONTHS,
+    MINIMUM_MARGIN,
     RECOMMENDATION_ORDER,
     Comparison,
     DebtFigures,
     Scenario,
     ScenarioKind,
     ScheduleRow,
+    WaivedPart,
     add_months,
     affordable_months,
     amortize,
-    as_billed,
+    available_for_lenders,
     compare_scenarios,
     credit_report_status,
     days_overdue,
     deferral,
+    fair_shares,
     installments,
     interest_frozen,
+    largest_down_payment,
     monthly_budget,
     overdue_charges,
+    pause_interest,
     principal_only,
+    safety_margin,
     to_cents,
 )
 
@@ -56,14 +65,15 @@ def check_schedule(rows: list[ScheduleRow] | tuple[ScheduleRow, ...], principal:
     assert len(rows) == months
     assert [row.number for row in rows] == list(range(1, months + 1))
     assert sum(row.principal for row in rows) == principal
-    assert sum(row.payment for row in rows) == principal + sum(row.interest for row in rows)
+    assert sum(row.payment for row in rows) == principal + sum(row.interest + row.fee for row in rows)
     assert rows[-1].balance == D("0.00")
     balance = principal
     for row in rows:
-        assert all(two_places(v) for v in (row.payment, row.principal, row.interest, row.balance))
-        assert row.payment == row.principal + row.interest
+        assert all(two_places(v) for v in (row.payment, row.principal, row.interest, row.balance, row.fee))
+        assert row.payment == row.principal + row.interest + row.fee
         assert row.principal >= 0
         assert row.interest >= 0
+        assert row.fee >= 0
         balance -= row.principal
         assert row.balance == balance >= 0
 
@@ -76,7 +86,15 @@ def largest_payment(total: Decimal, rate: Decimal, months: int) -> Decimal:
 
 
 def test_constants():
-    assert (D("0.01"), 60, D("0.0005"), D("0.06")) == (CENT, MAX_MONTHS, HUABEI_DAILY_RATE, DEFAULT_INSTALLMENT_RATE)
+    # 延期: one month by default, up to six; the budget: 15 % kept back, at least 100, a floor of 50 per lender.
+    assert (D("0.01"), 60, D("0.0005"), 1, 6) == (
+        CENT,
+        MAX_MONTHS,
+        HUABEI_DAILY_RATE,
+        DEFAULT_DEFERRAL_MONTHS,
+        MAX_GRACE_MONTHS,
+    )
+    assert (D("0.15"), D("100"), D("50")) == (DEFAULT_MARGIN_RATE, MINIMUM_MARGIN, DEFAULT_LENDER_FLOOR)
 
 
 @pytest.mark.parametrize(
@@ -385,7 +403,203 @@ def test_affordable_months_is_the_fewest_by_brute_force(case):
     assert affordable_months(total, budget, rate) == (fitting[0] if fitting else None)
 
 
-# --- debts and the as-billed baseline --------------------------------------------------------------------------------
+# --- the budget shared across lenders --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("surplus", "margin", "available"),
+    [
+        (D("1300"), D("195.00"), D("1105.00")),  # 15 % of 1,300
+        (D("500"), D("100.00"), D("400.00")),  # 15 % would be 75: at least 100
+        (D("80"), D("80.00"), D("0.00")),  # never more than the surplus: nothing left for the lenders
+        (D("1000.10"), D("150.02"), D("850.08")),  # 150.015 rounded half up
+        (D("0"), D("0.00"), D("0.00")),
+        (D("-300"), D("0.00"), D("0.00")),  # a household already short keeps no margin and offers nothing
+    ],
+)
+def test_safety_margin_hand_checked(surplus, margin, available):
+    assert safety_margin(surplus) == margin
+    assert two_places(safety_margin(surplus))
+    assert available_for_lenders(surplus, safety_margin(surplus)) == available
+
+
+def test_safety_margin_other_rates_and_a_margin_set_by_hand():
+    assert safety_margin(D("1300"), rate=D("0.10"), minimum=D("0")) == D("130.00")
+    assert safety_margin(D("1300"), rate=D("0"), minimum=D("0")) == D("0.00")
+    # A margin set by hand, anywhere from 0 to the surplus; more than the surplus leaves 0, never a negative amount.
+    assert available_for_lenders(D("1300"), D("0")) == D("1300.00")
+    assert available_for_lenders(D("1300"), D("1300")) == D("0.00")
+    assert available_for_lenders(D("1300"), D("2000")) == D("0.00")
+
+
+@pytest.mark.parametrize(
+    ("func", "args", "kwargs"),
+    [
+        (safety_margin, (D("1300"),), {"rate": D("-0.1")}),
+        (safety_margin, (D("1300"),), {"rate": D("15")}),  # a percentage typed where a fraction belongs
+        (safety_margin, (D("1300"),), {"minimum": D("-1")}),
+        (available_for_lenders, (D("1300"), D("-1")), {}),
+    ],
+)
+def test_margin_rejects_invalid(func, args, kwargs):
+    with pytest.raises(ValueError):
+        func(*args, **kwargs)
+
+
+def test_margin_refuses_floats():
+    with pytest.raises(TypeError):
+        safety_margin(1300.0)
+    with pytest.raises(TypeError):
+        available_for_lenders(D("1300"), 195.0)
+
+
+surpluses = st.integers(-100_000_000, 1_000_000_000).map(lambda fen: D(fen).scaleb(-2))
+
+
+@PROPERTY
+@given(surplus=surpluses)
+def test_safety_margin_properties(surplus):
+    margin = safety_margin(surplus)
+    available = available_for_lenders(surplus, margin)
+    assert two_places(margin) and two_places(available)
+    assert D("0") <= margin <= max(surplus, D("0"))
+    assert available >= 0
+    assert margin + available == max(surplus, D("0.00"))  # nothing lost or invented
+    if surplus > 0:
+        # At least 15 % and at least 100, unless the surplus itself is less.
+        assert margin >= min(surplus, MINIMUM_MARGIN)
+        assert margin >= min(surplus, to_cents(surplus * DEFAULT_MARGIN_RATE))
+
+
+def test_fair_shares_two_lenders_hand_checked():
+    # 花呗 16,690.60 and a card 30,000.00 (46,690.60 in all); 1,105 available (1,300 less its 195 margin):
+    #   1,105 x 16,690.60 / 46,690.60 = 395.0117... -> 395.01; 1,105 x 30,000 / 46,690.60 = 709.9888... -> 709.98
+    #   395.01 + 709.98 = 1,104.99: the fen left over goes to the larger remainder (0.88 of a fen against 0.17).
+    assert fair_shares(D("1105"), [D("16690.60"), D("30000")]) == (D("395.01"), D("709.99"))
+
+
+def test_fair_shares_floor_per_lender():
+    # Owed 40 (less than the floor): offered the 40 it is owed. Owed 100: 1,105 x 100 / 30,140 = 3.67 is under the
+    # floor, so 50. The 30,000 lender gets what is left, 1,015; the lender owed nothing gets nothing.
+    assert fair_shares(D("1105"), [D("100"), D("30000"), D("40"), D("0")]) == (
+        D("50.00"),
+        D("1015.00"),
+        D("40.00"),
+        D("0.00"),
+    )
+    # 60 cannot give each of the three its floor (50 + 50 + 40): shared in proportion, without a floor:
+    # 6,000 fen x 100 / 30,140 = 19.9, x 30,000 / 30,140 = 5,972.13, x 40 / 30,140 = 7.96 -> 19 + 5,972 + 7 = 5,998;
+    # the 2 fen left go to the largest remainders (0.96 and 0.91).
+    assert fair_shares(D("60"), [D("100"), D("30000"), D("40")]) == (D("0.20"), D("59.72"), D("0.08"))
+    assert fair_shares(D("60"), [D("100"), D("30000")], floor=D("0")) == (D("0.20"), D("59.80"))
+
+
+def test_fair_shares_never_more_than_is_owed():
+    # Enough to clear both in one month: each is offered what it is owed and the rest stays with the debtor.
+    assert fair_shares(D("5000"), [D("1000"), D("2000")]) == (D("1000.00"), D("2000.00"))
+
+
+def test_fair_shares_amounts_moved_by_hand():
+    # 500 set by hand for the card: the other two share the 605 left, which covers both of them whole.
+    assert fair_shares(D("1105"), [D("100"), D("30000"), D("40")], fixed=[None, D("500"), None]) == (
+        D("100.00"),
+        D("500.00"),
+        D("40.00"),
+    )
+    # 300 set by hand for the first lender: the card gets the 805 left.
+    assert fair_shares(D("1105"), [D("16690.60"), D("30000")], fixed=[D("300"), None]) == (D("300.00"), D("805.00"))
+    assert fair_shares(D("1000"), [D("500"), D("600")], fixed=[D("300"), D("400")]) == (D("300.00"), D("400.00"))
+
+
+@pytest.mark.parametrize(
+    ("available", "owed", "kwargs"),
+    [
+        (D("1000"), [D("5000"), D("5000")], {"fixed": [D("600"), D("500")]}),  # fixed amounts above what is available
+        (D("1000"), [D("5000"), D("5000")], {"fixed": [D("600")]}),  # not one per lender
+        (D("1000"), [D("300"), D("5000")], {"fixed": [D("400"), None]}),  # more than that lender is owed
+        (D("1000"), [D("0"), D("5000")], {"fixed": [D("10"), None]}),
+        (D("1000"), [D("5000"), D("-1")], {}),
+        (D("1000"), [], {}),
+        (D("-1"), [D("5000")], {}),
+        (D("1000"), [D("5000")], {"floor": D("-50")}),
+    ],
+)
+def test_fair_shares_rejects_invalid(available, owed, kwargs):
+    with pytest.raises(ValueError):
+        fair_shares(available, owed, **kwargs)
+
+
+def test_fair_shares_refuses_floats():
+    with pytest.raises(TypeError):
+        fair_shares(1000.0, [D("5000")])
+    with pytest.raises(TypeError):
+        fair_shares(D("1000"), [D("5000")], fixed=[500.0])
+
+
+owed_amounts = st.one_of(st.just(D("0.00")), cents, st.integers(1, 30_000).map(lambda fen: D(fen).scaleb(-2)))
+availables = st.integers(0, 1_000_000).map(lambda fen: D(fen).scaleb(-2))
+floors = st.integers(0, 20_000).map(lambda fen: D(fen).scaleb(-2))
+
+
+@PROPERTY
+@given(available=availables, owed=st.lists(owed_amounts, min_size=1, max_size=7), floor=floors)
+def test_fair_shares_properties(available, owed, floor):
+    shares = fair_shares(available, owed, floor=floor)
+    assert len(shares) == len(owed)
+    assert all(two_places(share) and D("0") <= share <= debt for share, debt in zip(shares, owed, strict=True))
+    assert sum(shares) <= available
+    # Nothing lost or invented: exactly what is available, unless everything owed is less.
+    assert sum(shares) == min(available, sum(owed))
+    for share_a, debt_a in zip(shares, owed, strict=True):
+        for share_b, debt_b in zip(shares, owed, strict=True):
+            if debt_a > debt_b:
+                assert share_a >= share_b  # a lender owed more never gets less
+    lows = [min(floor, debt) for debt in owed]
+    if sum(lows) <= available < sum(owed):
+        assert all(share >= low for share, low in zip(shares, lows, strict=True))
+
+
+@PROPERTY
+@given(available=availables, owed=st.lists(owed_amounts, min_size=1, max_size=7))
+def test_fair_shares_are_proportional_to_the_fen(available, owed):
+    # Without a floor, each share is the exact proportional share rounded up or down by less than a fen.
+    shares = fair_shares(available, owed, floor=D("0"))
+    total = sum(owed)
+    if 0 < available < total:
+        for share, debt in zip(shares, owed, strict=True):
+            assert abs(share - available * debt / total) < CENT
+
+
+@st.composite
+def shares_with_fixed(draw):
+    owed = draw(st.lists(owed_amounts, min_size=1, max_size=6))
+    fixed = [
+        draw(st.one_of(st.none(), st.integers(0, int(debt.scaleb(2))).map(lambda fen: D(fen).scaleb(-2))))
+        for debt in owed
+    ]
+    return draw(availables), owed, fixed
+
+
+@PROPERTY
+@given(case=shares_with_fixed())
+def test_fair_shares_with_amounts_moved_by_hand(case):
+    available, owed, fixed = case
+    by_hand = sum(amount for amount in fixed if amount is not None)
+    if by_hand > available:
+        with pytest.raises(ValueError):
+            fair_shares(available, owed, fixed=fixed)
+        return
+    shares = fair_shares(available, owed, fixed=fixed)
+    assert sum(shares) <= available
+    assert all(share >= 0 for share in shares)
+    assert all(share == amount for share, amount in zip(shares, fixed, strict=True) if amount is not None)
+    # The rest is shared among the others: all of it, unless they are owed less.
+    others = [debt for debt, amount in zip(owed, fixed, strict=True) if amount is None]
+    shared = sum(share for share, amount in zip(shares, fixed, strict=True) if amount is None)
+    assert shared == min(available - by_hand, sum(others, D("0")))
+
+
+# --- debts and the overdue interest of a pause -----------------------------------------------------------------------
 
 HUABEI = DebtFigures(principal=D("10000"), interest=D("500"), penalty=D("300"), fees=D("0"))
 JIEBEI = DebtFigures(principal=D("20000"), interest=D("1200"), penalty=D("600"), fees=D("100"), daily_rate=D("0.0006"))
@@ -406,24 +620,38 @@ def test_debt_figures():
         DebtFigures(100.0, D("0"), D("0"), D("0"))
 
 
-def test_as_billed():
-    # 12 months = 360 days: 32,700 + 10,000 x 0.0005 x 360 (1,800) + 20,000 x 0.0006 x 360 (4,320) = 38,820
-    assert as_billed(DEBTS, 12) == D("38820.00")
-    assert as_billed([HUABEI], 1) == D("10950.00")  # 10,800 + 10,000 x 0.0005 x 30
+def test_pause_interest():
+    # One month = 30 days: 10,000 x 0.0005 x 30 (150) + 20,000 x 0.0006 x 30 (360) = 510
+    assert pause_interest(DEBTS, 1) == D("510.00")
+    assert pause_interest(DEBTS, 6) == D("3060.00")
+    assert pause_interest([HUABEI], 1) == D("150.00")
+    for months in (0, 7):
+        with pytest.raises(ValueError):
+            pause_interest(DEBTS, months)
     with pytest.raises(ValueError):
-        as_billed(DEBTS, 0)
-    with pytest.raises(ValueError):
-        as_billed(DEBTS, 61)
-    with pytest.raises(ValueError):
-        as_billed([], 12)
+        pause_interest([], 1)
 
 
 # --- scenarios -------------------------------------------------------------------------------------------------------
 
 
+def check_figures(s: Scenario) -> None:
+    """The honest figures of any scenario, against today's balance."""
+    assert s.total_paid == s.down_payment + sum(row.payment for row in s.schedule)
+    assert s.total_paid == s.balance - s.waived + s.interest_added + s.fees_added
+    assert s.relief - s.extra_cost == s.balance - s.total_paid
+    assert min(s.relief, s.extra_cost) == 0 and s.relief >= 0 and s.extra_cost >= 0
+    assert s.waived == sum(amount for part, amount in s.waived_parts if part.of_balance_today)
+    assert all(amount is None or amount > 0 for _part, amount in s.waived_parts)
+    assert s.fees_added == sum(row.fee for row in s.schedule)
+    assert len(s.schedule) == s.months - s.grace_months
+    financed = s.total_paid - s.down_payment - sum(row.interest + row.fee for row in s.schedule)
+    check_schedule(s.schedule, financed, len(s.schedule))
+
+
 def test_principal_only_by_budget():
-    # 30,000 principal at 0 %; 3,000 a month -> 10 months of 3,000.00
-    # as billed over 300 days: 32,700 + 1,500 + 3,600 = 37,800; saved 37,800 - 30,000 = 7,800
+    # 30,000 principal at 0 %; 3,000 a month -> 10 months of 3,000.00.
+    # Asked to be waived: interest 1,700, penalty 900, fees 100 = 2,700 = 32,700 today - 30,000 paid.
     s = principal_only(DEBTS, D("3000"), first_due=FIRST_DUE)
     assert (s.kind, s.months, s.monthly_payment, s.total_paid) == (
         ScenarioKind.PRINCIPAL_ONLY,
@@ -431,10 +659,16 @@ def test_principal_only_by_budget():
         D("3000.00"),
         D("30000.00"),
     )
-    assert (s.as_billed, s.saved, s.waived) == (D("37800.00"), D("7800.00"), D("2700.00"))
+    assert s.waived_parts == (
+        (WaivedPart.INTEREST, D("1700.00")),
+        (WaivedPart.PENALTY, D("900.00")),
+        (WaivedPart.FEES, D("100.00")),
+    )
+    assert (s.balance, s.waived, s.relief, s.extra_cost) == (D("32700.00"), D("2700.00"), D("2700.00"), D("0.00"))
     assert s.fits_budget and s.feasible
     assert (s.grace_months, s.annual_rate, s.down_payment) == (0, D("0"), D("0.00"))
     check_schedule(s.schedule, D("30000.00"), 10)
+    check_figures(s)
 
 
 def test_principal_only_explicit_months_and_down_payment():
@@ -443,59 +677,167 @@ def test_principal_only_explicit_months_and_down_payment():
     # Five months need 6,000 a month: over budget, though another term would fit.
     s = principal_only(DEBTS, D("3000"), first_due=FIRST_DUE, months=5)
     assert (s.fits_budget, s.feasible) == (False, True)
-    # 6,000 down leaves 24,000: 8 x 3,000. As billed over 240 days: 32,700 + 1,200 + 2,880 = 36,780.
+    # 6,000 down leaves 24,000: 8 x 3,000. The relief does not depend on the term or the down payment.
     s = principal_only(DEBTS, D("3000"), first_due=FIRST_DUE, down_payment=D("6000"))
     assert (s.months, s.down_payment, s.total_paid) == (8, D("6000.00"), D("30000.00"))
-    assert (s.as_billed, s.saved) == (D("36780.00"), D("6780.00"))
+    assert (s.relief, s.waived) == (D("2700.00"), D("2700.00"))
     assert sum(row.payment for row in s.schedule) == D("24000.00")
+    check_figures(s)
 
 
 def test_interest_frozen_takes_at_least_twelve_months():
     # 32,700 / 11 = 2,972.73 would fit 3,000, but 停息挂账 runs 12-60 months: 12 x 2,725.00.
-    # Nothing of today's balance is waived; the saving is the 1,800 + 4,320 that stops accruing.
+    # Nothing of today's balance is waived: what is asked is that interest and penalties stop from now on,
+    # an amount no one knows today.
     s = interest_frozen(DEBTS, D("3000"), first_due=FIRST_DUE)
     assert (s.months, s.monthly_payment, s.total_paid) == (12, D("2725.00"), D("32700.00"))
-    assert (s.waived, s.as_billed, s.saved) == (D("0.00"), D("38820.00"), D("6120.00"))
+    assert s.waived_parts == ((WaivedPart.FUTURE_INTEREST_AND_PENALTY, None),)
+    assert (s.waived, s.relief, s.extra_cost) == (D("0.00"), D("0.00"), D("0.00"))
     assert s.fits_budget
+    check_figures(s)
     # A tighter budget: 32,700 / 59 = 554.24 (last 554.08)
     s = interest_frozen(DEBTS, D("560"), first_due=FIRST_DUE)
     assert (s.months, s.monthly_payment, s.schedule[-1].payment) == (59, D("554.24"), D("554.08"))
 
 
-def test_installments_at_the_reduced_rate():
-    # 31,700 (principal + interest) at 6 %/yr; penalty 900 and fees 100 waived.
-    # 10 months would be 3,252.xx; 11 months: 31,700 x 0.005 x 1.005^11 / (1.005^11 - 1) = 2,968.99
-    # (numpy_financial.pmt(0.005, 11, -31700) = 2968.9913...). As billed over 330 days: 32,700 + 1,650 + 3,960.
+def test_installments_at_zero_percent_by_default():
+    # 31,700 (principal + interest) at 0 %; penalty 900 and fees 100 waived.
+    # 10 months would be 3,170; 11 months: 31,700 / 11 = 2,881.818 -> 2,881.82 x 10 + 2,881.80.
     s = installments(DEBTS, D("3000"), first_due=FIRST_DUE)
+    assert (s.months, s.monthly_payment, s.schedule[-1].payment, s.annual_rate) == (
+        11,
+        D("2881.82"),
+        D("2881.80"),
+        D("0"),
+    )
+    assert s.waived_parts == ((WaivedPart.PENALTY, D("900.00")), (WaivedPart.FEES, D("100.00")))
+    assert (s.total_paid, s.waived, s.relief, s.interest_added, s.fees_added) == (
+        D("31700.00"),
+        D("1000.00"),
+        D("1000.00"),
+        D("0.00"),
+        D("0.00"),
+    )
+    assert all(row.interest == row.fee == D("0.00") for row in s.schedule)
+    check_figures(s)
+
+
+def test_installments_at_a_rate_the_lender_quoted():
+    # 31,700 at 6 %/yr: 10 months would be 3,252.xx; 11 months: 31,700 x 0.005 x 1.005^11 / (1.005^11 - 1) = 2,968.99
+    # (numpy_financial.pmt(0.005, 11, -31700) = 2968.9913...). The plan's interest, 958.89, eats into the 1,000
+    # waived: 41.11 less than today's balance.
+    s = installments(DEBTS, D("3000"), first_due=FIRST_DUE, annual_rate=D("0.06"))
     assert (s.months, s.monthly_payment, s.annual_rate) == (11, D("2968.99"), D("0.06"))
     assert s.schedule[0].interest == D("158.50")  # 31,700 x 0.005
-    assert (s.waived, s.total_paid) == (D("1000.00"), D("32658.89"))
-    assert (s.as_billed, s.saved) == (D("38310.00"), D("5651.11"))
+    assert (s.waived, s.total_paid, s.interest_added) == (D("1000.00"), D("32658.89"), D("958.89"))
+    assert (s.relief, s.extra_cost) == (D("41.11"), D("0.00"))
     check_schedule(s.schedule, D("31700.00"), 11)
-    s = installments(DEBTS, D("3000"), first_due=FIRST_DUE, months=12, annual_rate=D("0"))
-    assert (s.monthly_payment, s.total_paid) == (D("2641.67"), D("31700.00"))
+    check_figures(s)
+    # Over 24 months the interest passes the 1,000 waived: the plan costs more than today's balance, and says so.
+    s = installments(DEBTS, D("3000"), first_due=FIRST_DUE, months=24, annual_rate=D("0.06"))
+    assert s.monthly_payment == to_cents(D(repr(float(npf.pmt(0.005, 24, -31700)))))
+    assert s.relief == D("0.00") and s.extra_cost == s.total_paid - D("32700.00") > 0
+    check_figures(s)
 
 
-def test_deferral_grace_period():
-    # 3 months without payment, then 31,800 (balance less the 900 penalty) at 0 %:
-    # 31,800 / 11 = 2,890.909 -> 2,890.91 x 10 + 2,890.90; 14 months in all, 420 days as billed.
+def test_installments_with_a_fee_the_lender_quoted():
+    # A one-off fee of 200 comes with the first payment: 11 months would start at 2,881.82 + 200 > 3,000, so 12:
+    # 31,700 / 12 = 2,641.67, the first 2,841.67, the last 31,700 - 11 x 2,641.67 = 2,641.63.
+    s = installments(DEBTS, D("3000"), first_due=FIRST_DUE, fee=D("200"))
+    assert (s.months, s.monthly_payment, s.schedule[1].payment, s.schedule[-1].payment) == (
+        12,
+        D("2841.67"),
+        D("2641.67"),
+        D("2641.63"),
+    )
+    assert [row.fee for row in s.schedule] == [D("200.00")] + [D("0.00")] * 11
+    assert (s.total_paid, s.fees_added, s.relief) == (D("31900.00"), D("200.00"), D("800.00"))
+    check_figures(s)
+    # 50 a month: 2,881.82 + 50 fits 3,000 over 11 months; 550 of fees.
+    s = installments(DEBTS, D("3000"), first_due=FIRST_DUE, fee=D("50"), fee_monthly=True)
+    assert (s.months, s.monthly_payment, s.schedule[-1].payment) == (11, D("2931.82"), D("2931.80"))
+    assert (s.total_paid, s.fees_added, s.relief) == (D("32250.00"), D("550.00"), D("450.00"))
+    check_figures(s)
+    # A fee as large as the share leaves no term that fits.
+    s = installments(DEBTS, D("3000"), first_due=FIRST_DUE, fee=D("3000"))
+    assert (s.fits_budget, s.feasible, s.months) == (False, False, MAX_MONTHS)
+
+
+def test_deferral_one_month_with_interest_accruing():
+    # One month without payment, its interest (510, see test_pause_interest) added to what is repaid after it:
+    # 32,700 + 510 = 33,210, of which 12 x 2,767.50 fits 3,000 (11 months would be 3,019.09). 13 months in all.
     s = deferral(DEBTS, D("3000"), first_due=FIRST_DUE)
-    assert (s.months, s.grace_months, len(s.schedule)) == (14, 3, 11)
-    assert (s.monthly_payment, s.schedule[-1].payment) == (D("2890.91"), D("2890.90"))
-    assert (s.waived, s.total_paid) == (D("900.00"), D("31800.00"))
-    assert s.as_billed == D("32700") + D("2100") + D("5040")
-    assert s.schedule[0].due_date == date(2025, 4, 30)  # add_months(31 Jan, 3)
-    assert s.schedule[1].due_date == date(2025, 5, 31)  # still the 31st, not drifting to the 30th
-    assert s.schedule[-1].due_date == date(2026, 2, 28)
+    assert (s.months, s.grace_months, len(s.schedule)) == (13, 1, 12)
+    assert (s.monthly_payment, s.schedule[-1].payment) == (D("2767.50"), D("2767.50"))
+    assert (s.total_paid, s.interest_added, s.extra_cost, s.relief) == (
+        D("33210.00"),
+        D("510.00"),
+        D("510.00"),
+        D("0.00"),
+    )
+    assert (s.waived_parts, s.waived) == ((), D("0.00"))  # it asks for time, nothing else
+    assert s.schedule[0].due_date == date(2025, 2, 28)  # add_months(31 Jan, 1)
+    assert s.schedule[1].due_date == date(2025, 3, 31)  # still the 31st, not drifting to the 28th
+    assert s.schedule[-1].due_date == date(2026, 1, 31)
     assert all(row.interest == D("0.00") for row in s.schedule)
-    check_schedule(s.schedule, D("31800.00"), 11)
+    check_schedule(s.schedule, D("33210.00"), 12)
+    check_figures(s)
 
 
-def test_deferral_explicit_months_and_grace():
-    s = deferral(DEBTS, D("3000"), first_due=FIRST_DUE, months=60, grace_months=6)
+def test_deferral_longer_pause_accruing_or_waived():
+    # Three months: 3 x 510 = 1,530 of interest; 34,230 / 12 = 2,852.50 (11 months: 3,111.82). 15 months in all.
+    s = deferral(DEBTS, D("3000"), first_due=FIRST_DUE, deferral_months=3)
+    assert (s.months, s.grace_months, len(s.schedule), s.monthly_payment) == (15, 3, 12, D("2852.50"))
+    assert (s.total_paid, s.extra_cost) == (D("34230.00"), D("1530.00"))
+    assert [s.schedule[0].due_date, s.schedule[1].due_date] == [date(2025, 4, 30), date(2025, 5, 31)]
+    check_figures(s)
+    # The lender waives the pause's interest: today's balance alone, 32,700 / 11 = 2,972.73 x 10 + 2,972.70.
+    s = deferral(DEBTS, D("3000"), first_due=FIRST_DUE, deferral_months=3, waives_interest=True)
+    assert (s.months, s.monthly_payment, s.schedule[-1].payment) == (14, D("2972.73"), D("2972.70"))
+    assert s.waived_parts == ((WaivedPart.PAUSE_INTEREST, D("1530.00")),)
+    # Not part of today's balance: nothing of it is written off, and the plan costs exactly today's balance.
+    assert (s.waived, s.interest_added, s.total_paid, s.relief, s.extra_cost) == (
+        D("0.00"),
+        D("0.00"),
+        D("32700.00"),
+        D("0.00"),
+        D("0.00"),
+    )
+    check_figures(s)
+
+
+def test_deferral_explicit_months_and_pause():
+    s = deferral(DEBTS, D("3000"), first_due=FIRST_DUE, months=60, deferral_months=6)
     assert (s.months, len(s.schedule), s.schedule[0].due_date) == (60, 54, date(2025, 7, 31))
-    s = deferral(DEBTS, D("40000"), first_due=FIRST_DUE, grace_months=1)
-    assert (s.months, s.monthly_payment, s.schedule[0].due_date) == (2, D("31800.00"), date(2025, 2, 28))
+    s = deferral(DEBTS, D("40000"), first_due=FIRST_DUE)
+    assert (s.months, s.monthly_payment, s.schedule[0].due_date) == (2, D("33210.00"), date(2025, 2, 28))
+
+
+def test_waived_parts_name_only_what_is_there():
+    # 花呗 alone has no fees: no scenario names fees.
+    assert principal_only([HUABEI], D("3000"), first_due=FIRST_DUE).waived_parts == (
+        (WaivedPart.INTEREST, D("500.00")),
+        (WaivedPart.PENALTY, D("300.00")),
+    )
+    assert installments([HUABEI], D("3000"), first_due=FIRST_DUE).waived_parts == ((WaivedPart.PENALTY, D("300.00")),)
+    # A debt of principal only: 只还本金 and 协商分期 ask nothing to be waived.
+    bare = [DebtFigures(principal=D("5000"), interest=D("0"), penalty=D("0"), fees=D("0"), daily_rate=D("0"))]
+    for func in (principal_only, installments):
+        s = func(bare, D("3000"), first_due=FIRST_DUE)
+        assert (s.waived_parts, s.waived, s.relief) == ((), D("0.00"), D("0.00"))
+    # Nothing accrues at a daily rate of 0: a lender "waiving" the pause's interest waives nothing.
+    assert deferral(bare, D("3000"), first_due=FIRST_DUE, waives_interest=True).waived_parts == ()
+    assert interest_frozen(bare, D("3000"), first_due=FIRST_DUE).waived_parts == (
+        (WaivedPart.FUTURE_INTEREST_AND_PENALTY, None),
+    )
+
+
+def test_waived_part_of_balance_today():
+    assert {part for part in WaivedPart if part.of_balance_today} == {
+        WaivedPart.INTEREST,
+        WaivedPart.PENALTY,
+        WaivedPart.FEES,
+    }
 
 
 @pytest.mark.parametrize(
@@ -507,10 +849,13 @@ def test_deferral_explicit_months_and_grace():
         (interest_frozen, {"months": 61}),
         (installments, {"months": 61}),
         (installments, {"annual_rate": D("-0.01")}),
-        (deferral, {"months": 3}),  # the 3 grace months leave nothing to pay in
+        (installments, {"annual_rate": D("6")}),  # 6 %, typed as a percentage
+        (installments, {"fee": D("-1")}),
+        (deferral, {"months": 1}),  # the month of pause leaves nothing to pay in
+        (deferral, {"months": 3, "deferral_months": 3}),
         (deferral, {"months": 61}),
-        (deferral, {"grace_months": 0}),
-        (deferral, {"grace_months": 7}),
+        (deferral, {"deferral_months": 0}),
+        (deferral, {"deferral_months": 7}),
         (principal_only, {"down_payment": D("-1")}),
         (principal_only, {"down_payment": D("30000")}),  # nothing left to spread
         (interest_frozen, {"down_payment": D("32700")}),
@@ -520,6 +865,15 @@ def test_deferral_explicit_months_and_grace():
 def test_scenarios_reject_invalid_arguments(func, kwargs):
     with pytest.raises(ValueError):
         func(DEBTS, D("3000"), first_due=FIRST_DUE, **kwargs)
+
+
+def test_scenarios_refuse_other_types():
+    with pytest.raises(TypeError):
+        installments(DEBTS, D("3000"), first_due=FIRST_DUE, fee=200.0)
+    with pytest.raises(TypeError):
+        installments(DEBTS, D("3000"), first_due=FIRST_DUE, fee_monthly="yes")
+    with pytest.raises(TypeError):
+        deferral(DEBTS, D("3000"), first_due=FIRST_DUE, waives_interest=1)
 
 
 def test_scenarios_reject_no_debts():
@@ -533,7 +887,77 @@ def test_scenario_when_no_term_fits():
     s = principal_only(DEBTS, D("400"), first_due=FIRST_DUE)
     assert (s.months, s.monthly_payment, s.fits_budget, s.feasible) == (60, D("500.00"), False, False)
     s = deferral(DEBTS, D("-100"), first_due=FIRST_DUE)
-    assert (s.months, len(s.schedule), s.fits_budget, s.feasible) == (60, 57, False, False)
+    assert (s.months, len(s.schedule), s.fits_budget, s.feasible) == (60, 59, False, False)
+
+
+daily_rates = st.integers(0, 10).map(lambda tenth_bp: D(tenth_bp).scaleb(-4))  # 0 .. 0.1 %/day
+parts = st.integers(0, 10_000_000).map(lambda fen: D(fen).scaleb(-2))
+
+
+@st.composite
+def lender_plans(draw):
+    debts = draw(
+        st.lists(
+            st.builds(
+                DebtFigures,
+                principal=st.integers(1, 100_000_000).map(lambda fen: D(fen).scaleb(-2)),
+                interest=parts,
+                penalty=parts,
+                fees=parts,
+                daily_rate=daily_rates,
+            ),
+            min_size=1,
+            max_size=3,
+        )
+    )
+    largest = largest_down_payment(debts)
+    down = draw(st.one_of(st.just(D("0")), st.integers(0, int(largest.scaleb(2)) - 1).map(lambda f: D(f).scaleb(-2))))
+    return {
+        "debts": debts,
+        "budget": draw(st.integers(-10_000, 10_000_000).map(lambda fen: D(fen).scaleb(-2))),
+        "months": draw(st.one_of(st.none(), terms)),
+        "down_payment": down,
+        "installment_annual_rate": draw(rates),
+        "installment_fee": draw(st.integers(0, 100_000).map(lambda fen: D(fen).scaleb(-2))),
+        "installment_fee_monthly": draw(st.booleans()),
+        "deferral_months": draw(st.integers(1, MAX_GRACE_MONTHS)),
+        "deferral_waives_interest": draw(st.booleans()),
+    }
+
+
+@settings(max_examples=100, deadline=None, database=None)
+@given(plan=lender_plans())
+def test_every_scenario_adds_up_to_the_cent(plan):
+    debts, budget = plan.pop("debts"), plan.pop("budget")
+    # Any down payment below largest_down_payment is accepted by every scenario.
+    c = compare_scenarios(debts, budget, first_due=FIRST_DUE, **plan)
+    for s in c.scenarios:
+        check_figures(s)
+        assert s.balance == c.total_balance
+        assert s.fits_budget == (s.largest_payment <= to_cents(budget))
+    principal, frozen, spread, deferred = c.scenarios
+    assert {part for part, _amount in principal.waived_parts} <= {
+        WaivedPart.INTEREST,
+        WaivedPart.PENALTY,
+        WaivedPart.FEES,
+    }
+    assert frozen.waived_parts == ((WaivedPart.FUTURE_INTEREST_AND_PENALTY, None),)
+    assert {part for part, _amount in spread.waived_parts} <= {WaivedPart.PENALTY, WaivedPart.FEES}
+    assert {part for part, _amount in deferred.waived_parts} <= (
+        {WaivedPart.PAUSE_INTEREST} if plan["deferral_waives_interest"] else set()
+    )
+    # No scenario other than 延期 (whose pause may accrue) and 协商分期 (a quoted rate or fee) costs more than today.
+    assert principal.extra_cost == frozen.extra_cost == 0
+    assert principal.waived == principal.relief  # what it asks to be waived is exactly what it saves
+
+
+def test_largest_down_payment_is_the_least_any_scenario_spreads():
+    largest = largest_down_payment(DEBTS)
+    assert largest == D("30000.00")
+    c = compare_scenarios(DEBTS, D("3000"), first_due=FIRST_DUE, down_payment=largest - CENT)
+    assert all(s.down_payment == D("29999.99") for s in c.scenarios)
+    with pytest.raises(ValueError):
+        compare_scenarios(DEBTS, D("3000"), first_due=FIRST_DUE, down_payment=largest)
 
 
 # --- comparison and recommendation -----------------------------------------------------------------------------------
@@ -553,10 +977,15 @@ def test_compare_scenarios_order_and_totals():
     ]
     assert all(isinstance(s, Scenario) for s in c.scenarios)
     assert (c.total_balance, c.budget) == (D("32700.00"), D("3000.00"))
-    assert [s.months for s in c.scenarios] == [10, 12, 11, 14]
-    # All fit: 停息挂账 first, as lenders grant it most often.
-    assert c.recommended == ScenarioKind.INTEREST_FROZEN
-    assert RECOMMENDATION_ORDER[0] == ScenarioKind.INTEREST_FROZEN
+    assert [s.months for s in c.scenarios] == [10, 12, 11, 13]
+    # All fit: 协商分期 first, the plan lenders themselves propose; 只还本金, the hardest to obtain, last.
+    assert c.recommended == ScenarioKind.INSTALLMENTS
+    assert RECOMMENDATION_ORDER == (
+        ScenarioKind.INSTALLMENTS,
+        ScenarioKind.DEFERRAL,
+        ScenarioKind.INTEREST_FROZEN,
+        ScenarioKind.PRINCIPAL_ONLY,
+    )
 
 
 def test_compare_scenarios_preferred():
@@ -566,21 +995,52 @@ def test_compare_scenarios_preferred():
     assert c.recommended == ScenarioKind.PRINCIPAL_ONLY
 
 
+def test_compare_scenarios_passes_on_what_the_lender_quoted():
+    c = compare_scenarios(
+        DEBTS,
+        D("3000"),
+        first_due=FIRST_DUE,
+        installment_annual_rate=D("0.06"),
+        installment_fee=D("200"),
+        deferral_months=3,
+        deferral_waives_interest=True,
+    )
+    _principal, _frozen, spread, deferred = c.scenarios
+    assert (spread.annual_rate, spread.fees_added, spread.schedule[0].fee) == (D("0.06"), D("200.00"), D("200.00"))
+    assert deferred.grace_months == 3
+    assert deferred.waived_parts == ((WaivedPart.PAUSE_INTEREST, D("1530.00")),)
+    c = compare_scenarios(DEBTS, D("3000"), first_due=FIRST_DUE, installment_fee=D("10"), installment_fee_monthly=True)
+    assert c.scenarios[2].fees_added == D("10.00") * c.scenarios[2].months
+    for bad in (0, 7):
+        with pytest.raises(ValueError):
+            compare_scenarios(DEBTS, D("3000"), first_due=FIRST_DUE, deferral_months=bad)
+
+
 def test_compare_scenarios_falls_back_when_preferred_does_not_fit():
     # Budget 520: only principal-only fits (30,000 / 58 = 517.24, last 517.32); frozen needs 545.00 at 60 months,
-    # installments 612.85, deferral 557.89 / 558.16.
+    # installments 528.33 (31,700 / 60), deferral 562.88 (33,210 / 59).
     c = compare_scenarios(DEBTS, D("520"), first_due=FIRST_DUE, preferred=ScenarioKind.INSTALLMENTS)
     assert [s.fits_budget for s in c.scenarios] == [True, False, False, False]
     assert c.recommended == ScenarioKind.PRINCIPAL_ONLY
 
 
-def test_compare_scenarios_deferral_before_principal_only():
-    # A large penalty makes 停息挂账 (15,000 / 60 = 250) too dear and 6 % installments (193.33) too;
-    # deferral (10,000 over 56 paying months: 178.57, last 178.65) and principal-only both fit 180.
-    debts = [DebtFigures(principal=D("10000"), interest=D("0"), penalty=D("5000"), fees=D("0"))]
-    c = compare_scenarios(debts, D("180"), first_due=FIRST_DUE)
-    assert [s.fits_budget for s in c.scenarios] == [True, False, False, True]
+def test_compare_scenarios_deferral_before_interest_frozen():
+    # A lender quoting 24 %/yr puts 协商分期 out of reach (10,000 over 60 months: 287.68); nothing accrues at a
+    # daily rate of 0, so 延期 (10,000 / 59 = 169.49) fits 180 like 停息挂账 (166.67) and 只还本金, and comes first.
+    debts = [DebtFigures(principal=D("10000"), interest=D("0"), penalty=D("0"), fees=D("0"), daily_rate=D("0"))]
+    c = compare_scenarios(debts, D("180"), first_due=FIRST_DUE, installment_annual_rate=D("0.24"))
+    assert [s.fits_budget for s in c.scenarios] == [True, True, False, True]
+    assert c.scenarios[2].monthly_payment == D("287.68")
     assert c.recommended == ScenarioKind.DEFERRAL
+
+
+def test_compare_scenarios_interest_frozen_before_principal_only():
+    # The month of pause adds 150 (10,000 x 0.0005 x 30): 延期 needs 10,150 / 59 = 172.03 > 170; 停息挂账 and
+    # 只还本金 both fit with 166.67; 停息挂账 asks less of the lender.
+    debts = [DebtFigures(principal=D("10000"), interest=D("0"), penalty=D("0"), fees=D("0"))]
+    c = compare_scenarios(debts, D("170"), first_due=FIRST_DUE, installment_annual_rate=D("0.24"))
+    assert [s.fits_budget for s in c.scenarios] == [True, True, False, False]
+    assert c.recommended == ScenarioKind.INTEREST_FROZEN
 
 
 def test_compare_scenarios_none_fits():
@@ -593,8 +1053,10 @@ def test_compare_scenarios_none_fits():
 def test_compare_scenarios_clamps_months_into_each_range():
     c = compare_scenarios(DEBTS, D("3000"), first_due=FIRST_DUE, months=6)
     assert [s.months for s in c.scenarios] == [6, 12, 6, 6]
-    assert len(c.scenarios[3].schedule) == 3  # 6 months less the 3 of grace
-    c = compare_scenarios(DEBTS, D("3000"), first_due=FIRST_DUE, months=2)
+    assert len(c.scenarios[3].schedule) == 5  # 6 months less the month of pause
+    c = compare_scenarios(DEBTS, D("3000"), first_due=FIRST_DUE, months=1)
+    assert [s.months for s in c.scenarios] == [1, 12, 1, 2]
+    c = compare_scenarios(DEBTS, D("3000"), first_due=FIRST_DUE, months=2, deferral_months=3)
     assert [s.months for s in c.scenarios] == [2, 12, 2, 4]
     c = compare_scenarios(DEBTS, D("3000"), first_due=FIRST_DUE, months=100)
     assert [s.months for s in c.scenarios] == [60, 60, 60, 60]
@@ -603,10 +1065,12 @@ def test_compare_scenarios_clamps_months_into_each_range():
 def test_compare_scenarios_down_payment_applies_to_each():
     c = compare_scenarios(DEBTS, D("3000"), first_due=FIRST_DUE, down_payment=D("1000"))
     assert all(s.down_payment == D("1000.00") for s in c.scenarios)
-    assert [sum(r.payment for r in s.schedule) for s in c.scenarios if s.annual_rate == 0] == [
+    # What each spreads, less the 1,000: 30,000; 32,700; 31,700; 32,700 + the month's 510.
+    assert [sum(r.payment for r in s.schedule) for s in c.scenarios] == [
         D("29000.00"),
         D("31700.00"),
-        D("30800.00"),
+        D("30700.00"),
+        D("32210.00"),
     ]
 
 
