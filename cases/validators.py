@@ -8,13 +8,16 @@ Pure: no ORM, so the same rule runs before anything is read or written.
 import re
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import plans
+
+if TYPE_CHECKING:
+    from typing_extensions import TypeIs  # typing.TypeIs from Python 3.13
 
 type Amount = Decimal | int | str
 type Months = int | str
@@ -34,13 +37,17 @@ def _refusal(message: str, code: str, field: str | None) -> ValidationError:
     return ValidationError({field: error}) if field else error
 
 
-def _blank(value: Any) -> bool:
+def _blank(value: Any) -> "TypeIs[None | Literal['']]":
     return value is None or value == ""
 
 
 # --- money ----------------------------------------------------------------------------------------------------
 
 
+@overload
+def clean_amount(value: Amount | None, *, field: str | None = None, required: Literal[True] = True) -> Decimal: ...
+@overload
+def clean_amount(value: Amount | None, *, field: str | None = None, required: bool) -> Decimal | None: ...
 def clean_amount(value: Amount | None, *, field: str | None = None, required: bool = True) -> Decimal | None:
     """A yuan amount ("12,000.50" is fine): a number, at least 0, at most ten million, at most two decimals.
 
@@ -92,6 +99,10 @@ def clean_annual_rate(value: Rate, *, field: str | None = None) -> Decimal:
 # --- counts ---------------------------------------------------------------------------------------------------
 
 
+@overload
+def clean_months(value: Months | None, *, field: str | None = None, required: Literal[True] = True) -> int: ...
+@overload
+def clean_months(value: Months | None, *, field: str | None = None, required: bool) -> int | None: ...
 def clean_months(value: Months | None, *, field: str | None = None, required: bool = True) -> int | None:
     """A number of monthly installments: a whole number from 1 to plans.MAX_MONTHS. Blank is None if not `required`."""
     if _blank(value):
@@ -126,6 +137,12 @@ def _check_not_too_old(day: date, field: str | None) -> None:
         raise _refusal(_("日期太早了，请检查年份。"), "too_old", field)
 
 
+@overload
+def clean_past_date(value: date, *, field: str | None = None, required: bool = False) -> date: ...
+@overload
+def clean_past_date(value: date | None, *, field: str | None = None, required: Literal[True]) -> date: ...
+@overload
+def clean_past_date(value: date | None, *, field: str | None = None, required: bool = False) -> date | None: ...
 def clean_past_date(value: date | None, *, field: str | None = None, required: bool = False) -> date | None:
     """A date that has already happened: an overdue start, a payment, a signature cannot lie in the future.
 
