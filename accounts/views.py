@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cases.views.common import private_file_response
 
@@ -92,11 +92,13 @@ class PasswordResetView(auth_views.PasswordResetView):
         return super().post(request, *args, **kwargs)
 
 
+@require_GET
 def privacy(request):
     return render(request, "accounts/privacy.html")
 
 
 @login_required
+@require_GET
 def my_data(request):
     """What the privacy note promises, in one place: export, withdraw the consent, delete the account."""
     return render(request, "accounts/my_data.html")

@@ -15,6 +15,7 @@ from axes.models import AccessFailureLog
 from django.apps import apps
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.contenttypes.models import ContentType
+from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import models
 from django.test import RequestFactory
@@ -27,6 +28,7 @@ from cases import services as case_services
 from cases.models import (
     Case,
     DocumentKind,
+    DocumentStatus,
     Evidence,
     EvidenceFile,
     EvidenceKind,
@@ -42,13 +44,13 @@ from .builders import (
     make_agreement,
     make_case,
     make_contact,
-    make_document,
     make_hardship,
     pdf,
     photo,
     today,
     upload,
 )
+from .files import tiny_pdf
 
 NARRATIVE = "2024年3月公司裁员，我失去了唯一的收入来源，母亲同时住院。"
 OWNER_PHONE = "13812345678"
@@ -76,10 +78,17 @@ def make_everything(user: User, *, title: str = "花呗逾期协商") -> World:
     make_contact(case, summary="客服王女士说可以申请停息挂账", agent_name="王女士")
     agreement = make_agreement(case, [case.debts.first()])
     case_services.payment_record(agreement=agreement, paid_on=today(), amount="100", receipt=statement)
-    make_document(case, 1)
-    make_document(case, 1, kind=DocumentKind.HARDSHIP_LETTER)
+    for kind in (DocumentKind.PROPOSAL, DocumentKind.HARDSHIP_LETTER):
+        finished_by_the_worker(case_services.document_request(case=case, kind=kind))
     second = make_case(user, title=f"{title}-信用卡")
     return World(user=user, case=case, second_case=second)
+
+
+def finished_by_the_worker(document: GeneratedDocument) -> None:
+    """A requested version as the worker leaves it, holding a small real PDF (WeasyPrint is tested elsewhere)."""
+    document.file.save(f"{document.kind}-v{document.version}.pdf", ContentFile(tiny_pdf()), save=False)
+    document.status = DocumentStatus.READY
+    document.save()
 
 
 def case_models() -> list[type[models.Model]]:
