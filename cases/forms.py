@@ -18,7 +18,10 @@ DATE_INPUT = {"type": "date"}
 
 def _max_length(model: type[models.Model], name: str) -> int:
     """The model field's own limit: a form refuses exactly what the database would."""
-    return model._meta.get_field(name).max_length
+    field = model._meta.get_field(name)
+    if not isinstance(field, models.Field) or field.max_length is None:
+        raise TypeError(f"{model.__name__}.{name} has no max_length")
+    return field.max_length
 
 
 class CleanedField(forms.CharField):
@@ -95,8 +98,9 @@ class PercentField(forms.CharField):
         return self.cleaner(percent / 100)
 
 
-class CaseFormMixin:
-    """Maps a service's ValidationError onto the fields, so each message appears next to its field."""
+class CaseForm(forms.Form):
+    """A form of the case pages: maps a service's ValidationError onto the fields, so each message appears next to
+    its field."""
 
     def add_service_error(self, error: ValidationError) -> None:
         if hasattr(error, "error_dict"):
@@ -106,7 +110,7 @@ class CaseFormMixin:
             self.add_error(None, error.messages)
 
 
-class SituationForm(CaseFormMixin, forms.Form):
+class SituationForm(CaseForm):
     title = forms.CharField(
         label=_("给这个案件起个名字"),
         max_length=_max_length(Case, "title"),
@@ -130,7 +134,7 @@ class SituationForm(CaseFormMixin, forms.Form):
     )
 
 
-class DebtForm(CaseFormMixin, forms.Form):
+class DebtForm(CaseForm):
     lender = forms.ChoiceField(label=_("平台类型"), choices=LenderKind.choices)
     lender_name = forms.CharField(
         label=_("平台或银行名称"),
@@ -181,7 +185,7 @@ class DebtForm(CaseFormMixin, forms.Form):
         return data
 
 
-class BudgetForm(CaseFormMixin, forms.Form):
+class BudgetForm(CaseForm):
     monthly_income = AmountField(
         label=_("现在每月实际收入（元）"),
         required=True,
@@ -202,7 +206,7 @@ class BudgetForm(CaseFormMixin, forms.Form):
     )
 
 
-class HardshipForm(CaseFormMixin, forms.Form):
+class HardshipForm(CaseForm):
     reasons = forms.MultipleChoiceField(
         label=_("是什么让您还不上了？（可多选）"),
         choices=HardshipReason.choices,
@@ -222,7 +226,7 @@ class HardshipForm(CaseFormMixin, forms.Form):
     )
 
 
-class ExtraEvidenceForm(CaseFormMixin, forms.Form):
+class ExtraEvidenceForm(CaseForm):
     kind = forms.ChoiceField(
         label=_("再加一项材料（可不填）"), choices=[("", "—"), *EvidenceKind.choices], required=False
     )
@@ -256,15 +260,16 @@ FILE_HELP = _("PDF 或照片（JPG、PNG、WebP、HEIC），每个文件不超�
 REPLACE_HELP = _("PDF 或照片（JPG、PNG、WebP、HEIC），不超过 15 MB。")
 
 
-class EvidenceUploadForm(CaseFormMixin, forms.Form):
-    files = EvidenceFilesField(label=_("选择文件或拍照"), multiple=True, help_text=FILE_HELP)
+class EvidenceUploadForm(CaseForm):
+    # The metaclass moves declared fields into base_fields, so `files` stays the form's uploads as well.
+    files = EvidenceFilesField(label=_("选择文件或拍照"), multiple=True, help_text=FILE_HELP)  # type: ignore[assignment]
 
 
-class EvidenceReplaceForm(CaseFormMixin, forms.Form):
-    files = EvidenceFilesField(label=_("新文件"), multiple=False, help_text=REPLACE_HELP)
+class EvidenceReplaceForm(CaseForm):
+    files = EvidenceFilesField(label=_("新文件"), multiple=False, help_text=REPLACE_HELP)  # type: ignore[assignment]
 
 
-class EvidenceStatusForm(CaseFormMixin, forms.Form):
+class EvidenceStatusForm(CaseForm):
     """Only the moves the item's current status allows; "missing" comes back by itself when its files are deleted."""
 
     status = forms.ChoiceField(label=_("新的状态"), error_messages={"required": _("请选择新的状态。")})
@@ -290,10 +295,13 @@ class EvidenceStatusForm(CaseFormMixin, forms.Form):
             if current == EvidenceStatus.MISSING
             else [(value, labels[value]) for value in self.ORDER if item.can_move_to(value)]
         )
-        self.fields["status"].choices = [("", _("请选择")), *moves] if moves else []
+        status = self.fields["status"]
+        if not isinstance(status, forms.ChoiceField):
+            raise TypeError("status must stay a ChoiceField")
+        status.choices = [("", _("请选择")), *moves] if moves else []
 
 
-class PlanForm(CaseFormMixin, forms.Form):
+class PlanForm(CaseForm):
     goal = forms.ChoiceField(
         label=_("您打算申请哪种方案？"),
         choices=CaseGoal.choices,
@@ -311,7 +319,7 @@ class PlanForm(CaseFormMixin, forms.Form):
     )
 
 
-class CreditorForm(CaseFormMixin, forms.Form):
+class CreditorForm(CaseForm):
     """Who a lender's documents are addressed to and how it is reached."""
 
     legal_name = forms.CharField(
@@ -332,7 +340,7 @@ class CreditorForm(CaseFormMixin, forms.Form):
     )
 
 
-class LenderPlanForm(CaseFormMixin, forms.Form):
+class LenderPlanForm(CaseForm):
     """The plan asked of one lender; the plan page shows one per lender, each prefixed with the lender's code."""
 
     goal = forms.ChoiceField(
@@ -392,7 +400,7 @@ class LenderPlanForm(CaseFormMixin, forms.Form):
         }
 
 
-class ShareForm(CaseFormMixin, forms.Form):
+class ShareForm(CaseForm):
     """What stays with the debtor each month, and the amounts moved between lenders by hand."""
 
     safety_margin = AmountField(
@@ -414,7 +422,7 @@ class ShareForm(CaseFormMixin, forms.Form):
         return f"share_{creditor.code.hex}"
 
 
-class ContactForm(CaseFormMixin, forms.Form):
+class ContactForm(CaseForm):
     debtor_name = forms.CharField(label=_("您的姓名"), max_length=_max_length(Case, "debtor_name"))
     id_number = forms.CharField(
         label=_("身份证号"),

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -24,6 +24,7 @@ from django.utils.translation import ngettext
 from . import plans, presenters, selectors, services
 from .forms import (
     BudgetForm,
+    CaseForm,
     ContactForm,
     DebtForm,
     EvidenceUploadForm,
@@ -36,6 +37,14 @@ from .forms import (
 from .models import Case, CaseGoal, Creditor, LenderKind
 
 FormData = Mapping[str, Any]
+
+
+class StepForm(Protocol):
+    """What the engine needs of a step's form: a CaseForm, or the plan step's PlanPage, its forms together."""
+
+    def is_valid(self) -> bool: ...
+
+    def add_service_error(self, error: ValidationError) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -65,7 +74,7 @@ class Move(StrEnum):
 class Submission:
     """What a POST to a step did: saved, with where to go and what to say; or not, with the form and its errors."""
 
-    form: forms.Form | None = None
+    form: StepForm | None = None
     move: Move | None = None
     message: str = ""
 
@@ -82,7 +91,7 @@ def _no_context(case: Case) -> dict:
 class Step:
     name: str
     title: str | Promise
-    form_class: type[forms.Form]
+    form_class: Callable[..., StepForm]
     template: str
     help: str | Promise = ""
     applies: Callable[[Case], bool] = field(default=lambda case: True)
@@ -90,7 +99,7 @@ class Step:
     initial: Callable[[Case], dict] = field(default=_no_context)
     # What the form needs besides the data, e.g. the masked form of a number already saved.
     form_kwargs: Callable[[Case], dict] = field(default=_no_context)
-    save: Callable[[Case, forms.Form], None] | None = None
+    save: Callable[[Case, CaseForm], None] | None = None
     # What the page shows besides the form.
     context: Callable[[Case], dict] = field(default=_no_context)
     answers: Callable[[Case], list[Answer]] = field(default=lambda case: [])
@@ -114,11 +123,11 @@ def _passed(case: Case, name: str) -> bool:
     return case.wizard_step in names and names.index(case.wizard_step) > names.index(name)
 
 
-def _bound(step: Step, case: Case, data: FormData) -> forms.Form:
+def _bound(step: Step, case: Case, data: FormData) -> StepForm:
     return step.form_class(data, **step.form_kwargs(case))
 
 
-def _saved(form: forms.Form, save: Callable[[], object]) -> bool:
+def _saved(form: StepForm, save: Callable[[], object]) -> bool:
     """Validate the form, then save; a service's refusal lands on the form's fields."""
     if not form.is_valid():
         return False
@@ -133,6 +142,8 @@ def _saved(form: forms.Form, save: Callable[[], object]) -> bool:
 def _save_form(step: Step, case: Case, data: FormData) -> Submission:
     """The usual POST: the form, the step's save, then on to the next step."""
     form = _bound(step, case, data)
+    if not isinstance(form, CaseForm):
+        raise TypeError(f"the {step.name} step saves its form's cleaned data: its form must be a CaseForm")
     if _saved(form, lambda: step.save(case, form) if step.save is not None else None):
         return Submission(move=Move.NEXT)
     return Submission(form=form)
@@ -141,7 +152,7 @@ def _save_form(step: Step, case: Case, data: FormData) -> Submission:
 # --- 1. the situation -----------------------------------------------------------------------------------------
 
 
-def _situation_save(case: Case, form: forms.Form) -> None:
+def _situation_save(case: Case, form: CaseForm) -> None:
     services.case_update(case=case, **form.cleaned_data)
 
 
@@ -251,7 +262,7 @@ def _budget_initial(case: Case) -> dict:
     }
 
 
-def _budget_save(case: Case, form: forms.Form) -> None:
+def _budget_save(case: Case, form: CaseForm) -> None:
     services.hardship_save(case=case, **form.cleaned_data)  # blanks are 0 to the service
 
 
@@ -286,7 +297,7 @@ def _hardship_initial(case: Case) -> dict:
     return {"reasons": hardship.reasons, "since": hardship.since, "narrative": hardship.narrative}
 
 
-def _hardship_save(case: Case, form: forms.Form) -> None:
+def _hardship_save(case: Case, form: CaseForm) -> None:
     services.hardship_save(case=case, **form.cleaned_data)
 
 
@@ -311,7 +322,7 @@ def _evidence_applies(case: Case) -> bool:
     return hardship is None or bool(hardship.reasons) or not _passed(case, "hardship")
 
 
-def _evidence_save(case: Case, form: forms.Form) -> None:
+def _evidence_save(case: Case, form: CaseForm) -> None:
     if form.cleaned_data.get("kind"):
         services.evidence_create(case=case, kind=form.cleaned_data["kind"], title=form.cleaned_data["title"])
 
@@ -452,7 +463,7 @@ class PlanPage:
         return {form.add_prefix(name): errors for form in self.forms for name, errors in form.errors.items()}
 
     def non_field_errors(self) -> list[str]:
-        return [error for form in self.forms for error in form.non_field_errors()]
+        return [str(error) for form in self.forms for error in form.non_field_errors()]
 
     def __iter__(self):
         for form in self.forms:
@@ -596,7 +607,7 @@ def _contact_form_kwargs(case: Case) -> dict:
     return {"saved_id_number": case.masked_id_number}
 
 
-def _contact_save(case: Case, form: forms.Form) -> None:
+def _contact_save(case: Case, form: CaseForm) -> None:
     data = dict(form.cleaned_data)
     if not data["id_number"]:
         data.pop("id_number")  # blank keeps the number already saved
@@ -614,7 +625,7 @@ def _contact_answers(case: Case) -> list[Answer]:
 # --- 8. review ------------------------------------------------------------------------------------------------
 
 
-class ReviewForm(forms.Form):
+class ReviewForm(CaseForm):
     """The review step only confirms; everything was saved by the steps before it."""
 
 
@@ -694,7 +705,7 @@ STEPS: tuple[Step, ...] = (
     Step(
         name="plan",
         title=_("还款方案"),
-        form_class=PlanPage,  # type: ignore[arg-type]  # the step's forms together, validated and saved alike
+        form_class=PlanPage,  # the step's forms together, validated and saved alike
         template="cases/wizard/plan.html",
         help=_("下面是按您自己的欠款和预算算出的几种方案。选一个您真正还得起的，宁可期数长一点，也不要再逾期。"),
         is_done=lambda case: case.creditors.exists() and not case.creditors.filter(goal="").exists(),
@@ -783,7 +794,7 @@ def review_sections(case: Case) -> list[tuple[Step, list[Answer]]]:
     return [(step, step.answers(case)) for step in applicable_steps(case) if step.reviewed]
 
 
-def blank_form(case: Case, step: Step) -> forms.Form:
+def blank_form(case: Case, step: Step) -> StepForm:
     """The step's form as the page first shows it: filled with what is saved."""
     return step.form_class(initial=step.initial(case), **step.form_kwargs(case))
 

@@ -9,13 +9,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cases import selectors, services, wizard
-from cases.forms import CaseFormMixin
+from cases.forms import CaseForm
 from cases.models import Case
 
 TODAY = timezone.localdate()
 
 
-class SavingsForm(CaseFormMixin, forms.Form):
+class SavingsForm(CaseForm):
     """A step the app does not have: where the debtor keeps their savings."""
 
     savings_note = forms.CharField(label="存款情况", max_length=200)

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from .. import selectors, services, wizard
-from ..forms import LenderPlanForm
+from ..forms import CaseForm, LenderPlanForm
 from ..models import Case
 from .common import case_for
 
@@ -58,6 +58,8 @@ def case_new(request):
     """The first step for a case that does not exist yet: its first valid POST creates the case."""
     step = wizard.first_step()
     form = step.form_class(request.POST or None)
+    if not isinstance(form, CaseForm):
+        raise TypeError(f"the {step.name} step makes the case from its cleaned data: its form must be a CaseForm")
     if request.method == "POST" and form.is_valid():
         try:
             case = services.case_create(owner=request.user, **form.cleaned_data)
