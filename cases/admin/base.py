@@ -1,11 +1,11 @@
 """What every admin page of a case shares: forms that save through a service, pages that undo a refused
 save, rows shown read-only."""
 
-from collections.abc import Sequence
 from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import flatten
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, router, transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -32,7 +32,7 @@ class ServiceForm(forms.ModelForm):
         """The service checks the model's constraints as it saves, after its own checks, whose messages are clearer."""
 
     def _post_clean(self) -> None:
-        super()._post_clean()
+        super()._post_clean()  # type: ignore[misc]  # django-stubs leave out the hook that validates the instance
         if self.errors:
             return
         names = list(self.cleaned_data) if self.adding else self.changed_data
@@ -49,14 +49,15 @@ class ServiceForm(forms.ModelForm):
 class ServiceAdmin(admin.ModelAdmin):
     """Saves and deletions go through the services; `add_fields` are the fields of the add page."""
 
-    add_fields: Sequence[str] = ()
+    add_fields: list[str] | tuple[str, ...] = ()
 
-    def get_fields(self, request: HttpRequest, obj: models.Model | None = None) -> Sequence[str]:
+    # Returns what ModelAdmin.get_fields does (names, or groups of names shown on one line): its type is the stubs'.
+    def get_fields(self, request: HttpRequest, obj: models.Model | None = None):
         if obj is None and self.add_fields:
             return self.add_fields
         return super().get_fields(request, obj)
 
-    def get_readonly_fields(self, request: HttpRequest, obj: models.Model | None = None) -> Sequence[str]:
+    def get_readonly_fields(self, request: HttpRequest, obj: models.Model | None = None) -> list[str] | tuple[str, ...]:
         return () if obj is None and self.add_fields else super().get_readonly_fields(request, obj)
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None) -> HttpResponse:
@@ -120,8 +121,8 @@ class ReadOnlyInline(admin.TabularInline):
     extra = 0
     show_change_link = True
 
-    def get_readonly_fields(self, request, obj=None) -> Sequence[str]:
-        return self.fields
+    def get_readonly_fields(self, request, obj=None) -> list[str]:
+        return flatten(self.fields or ())
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False

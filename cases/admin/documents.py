@@ -15,12 +15,10 @@ from .base import ServiceAdmin, ServiceForm, ViewOnlyAdmin
 class GeneratedDocumentForm(ServiceForm):
     """A new version requested through document_request, which numbers it and queues its rendering."""
 
-    language = forms.ChoiceField(label=_("语言"), choices=[])
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["language"].choices = settings.LANGUAGES
-        self.fields["language"].initial = settings.LANGUAGE_CODE
+    # The settings are read when the form is used, not when this module is imported.
+    language = forms.ChoiceField(
+        label=_("语言"), choices=lambda: settings.LANGUAGES, initial=lambda: settings.LANGUAGE_CODE
+    )
 
     def write(self, changes: dict[str, Any]) -> GeneratedDocument:
         return services.document_request(**changes)
