@@ -72,7 +72,7 @@ def refusal(name: str, reason: str, code: str) -> ValidationError:
     return ValidationError(_("“%(name)s”没有保存：%(reason)s"), code=code, params={"name": name, "reason": reason})
 
 
-def clean_original_name(name: str) -> str:
+def clean_original_name(name: str | None) -> str:
     """The user's file name made safe to show and to offer back: no folders, no control characters, not too long."""
     name = unicodedata.normalize("NFC", name or "")
     name = re.split(r"[/\\]", name)[-1]
@@ -89,7 +89,8 @@ def check_upload(upload: UploadedFile) -> CheckedFile:
     name = clean_original_name(upload.name)
     if upload.size == 0:
         raise refusal(name, _("文件是空的。请重新选择或重新拍照。"), "empty")
-    if upload.size > MAX_FILE_BYTES:
+    # A size not given is checked on the bytes read below.
+    if upload.size is not None and upload.size > MAX_FILE_BYTES:
         raise refusal(name, _("文件超过 15 MB。请压缩后或分成几份再上传。"), "too_large")
     upload.seek(0)
     content = upload.read(MAX_FILE_BYTES + 1)
@@ -151,6 +152,8 @@ def _eight_bit(image: Image.Image) -> Image.Image:
         return image.convert("I").point(lambda value: value * (1 / 256)).convert("L")
     if image.mode in ("I", "F"):
         low, high = image.getextrema()
+        if isinstance(low, tuple) or isinstance(high, tuple):  # one band: (lowest, highest)
+            raise TypeError(f"a {image.mode} image has one band")
         scale = 255 / (high - low) if high > low else 0
         return image.point(lambda value: (value - low) * scale).convert("L")
     return image
@@ -266,9 +269,7 @@ class SizeLimitedUploadHandler(TemporaryFileUploadHandler):
     def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes | None:
         self.received += len(raw_data)
         if self.received > MAX_FILE_BYTES:
-            oversized = getattr(self.request, "oversized_uploads", [])
-            oversized.append(clean_original_name(self.file_name))
-            self.request.oversized_uploads = oversized
+            vars(self.request).setdefault("oversized_uploads", []).append(clean_original_name(self.file_name))
             raise SkipFile
         return super().receive_data_chunk(raw_data, start)
 
