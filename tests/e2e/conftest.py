@@ -65,3 +65,50 @@ def screenshot_dir() -> Path:
 @pytest.fixture(scope="session")
 def evidence_screenshot_dir() -> Path:
     return fresh_screenshot_dir("e2e-evidence")
+
+
+# --- Accessibility ----------------------------------------------------------------------------------------------
+
+PHONE = {"width": 360, "height": 740}
+DESKTOP = {"width": 1280, "height": 800}
+# axe-core's own scale: "minor" and "moderate" are reported by axe but do not fail a test.
+FAILING_IMPACTS = ("serious", "critical")
+
+
+def _axe_violations(page) -> list[dict]:
+    # axe-core is bundled in the package and injected into the page: nothing is fetched at run time.
+    from axe_playwright_python.sync_playwright import Axe
+
+    return Axe().run(page).response["violations"]
+
+
+def _describe(name: str, width: int, violations: list[dict]) -> str:
+    lines = [f"{name} at {width}px: {len(violations)} serious or critical accessibility violation(s)"]
+    for violation in violations:
+        lines.append(f"- {violation['id']} ({violation['impact']}): {violation['help']}")
+        for node in violation["nodes"]:
+            snippet = " ".join(node["html"].split())
+            if len(snippet) > 160:
+                snippet = snippet[:157] + "..."
+            selector = " ".join(str(part) for part in node["target"])
+            lines.append(f"    {selector}  {snippet}")
+    return "\n".join(lines)
+
+
+def assert_accessible(page, name: str, *, desktop: bool = False) -> None:
+    """Run axe-core on the page as shown, and at desktop width too if asked; fail on serious or critical violations,
+    naming each rule, its impact and the elements at fault."""
+    original = page.viewport_size or PHONE
+    failures = []
+    try:
+        for size in [original] + ([DESKTOP] if desktop else []):
+            if size != page.viewport_size:
+                page.set_viewport_size(size)
+            failing = [v for v in _axe_violations(page) if v["impact"] in FAILING_IMPACTS]
+            if failing:
+                failures.append(_describe(name, size["width"], failing))
+    finally:
+        if page.viewport_size != original:
+            page.set_viewport_size(original)
+    if failures:
+        pytest.fail("\n".join(failures), pytrace=False)

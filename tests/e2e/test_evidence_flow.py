@@ -1,7 +1,8 @@
 """End to end on a phone-sized screen: upload proof from the checklist, see a bad file refused, track the item,
 download the case bundle; and the same upload with JavaScript switched off.
 
-Screenshots go to test-output/e2e-evidence/ for a person to look at.
+Screenshots go to test-output/e2e-evidence/ for a person to look at. Every page of the first journey is checked with
+axe-core; the second cannot be (axe-core is JavaScript), and shows the item page that the first one checks.
 """
 
 import io
@@ -17,9 +18,8 @@ from playwright.sync_api import expect
 
 from cases import services
 from cases.models import Evidence, EvidenceFile, EvidenceStatus, HardshipReason
+from tests.e2e.conftest import PHONE, assert_accessible
 from tests.files import GPS_IFD, jpeg_with_gps, png_polyglot, tiny_pdf
-
-PHONE = {"width": 360, "height": 740}
 
 
 @pytest.fixture
@@ -69,8 +69,9 @@ def test_upload_track_and_bundle_from_a_phone(
     disguised.write_bytes(png_polyglot())
     shots = iter(range(1, 100))
 
-    def snap(name):
+    def snap(name, *, desktop=False):
         page.screenshot(path=evidence_screenshot_dir / f"{next(shots):02d}-{name}.png", full_page=True)
+        assert_accessible(page, name, desktop=desktop)
 
     context = signed_in_context(launch_browser(), live_server, owner)
     page = context.new_page()
@@ -105,7 +106,7 @@ def test_upload_track_and_bundle_from_a_phone(
         missing = page.locator("#evidence-missing")
         expect(missing).to_contain_text("收入证明")
         expect(missing).not_to_contain_text("身份证")
-        snap("case-page")
+        snap("case-page", desktop=True)
         page.locator("#evidence").get_by_role("link", name="身份证").click()
         thumbnail = page.locator("#evidence-files img").first
         expect(thumbnail).to_be_visible()

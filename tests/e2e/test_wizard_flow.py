@@ -1,6 +1,8 @@
-"""End to end, in a real browser on a phone-sized screen: sign up, start a case, leave halfway, come back, finish.
+"""End to end, in a real browser on a phone-sized screen: sign up, start a case, leave halfway, come back, finish,
+preview the documents.
 
-Every page is saved as a full-page screenshot under test-output/e2e-wizard/ for a person to look at.
+Every page is saved as a full-page screenshot under test-output/e2e-wizard/ for a person to look at, and checked with
+axe-core: no serious or critical accessibility violation.
 """
 
 import re
@@ -11,7 +13,8 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-PHONE = {"width": 360, "height": 740}
+from tests.e2e.conftest import PHONE, assert_accessible
+
 EMAIL = "wizard.e2e@example.com"
 PASSWORD = "Huankuan-e2e-2026!"
 ID_NUMBER = "11010519491231002X"
@@ -22,7 +25,7 @@ NEXT = "保存，下一步"
 
 
 class Journey:
-    """The browser page, plus numbered screenshots and the phone-width check after every page."""
+    """The browser page, plus numbered screenshots, each with an accessibility check, and the phone-width check."""
 
     def __init__(self, page: Page, base_url: str, shots: Path):
         self.page, self.base_url, self.shots, self.number = page, base_url, shots, 0
@@ -30,9 +33,11 @@ class Journey:
     def url(self, pattern: str) -> re.Pattern:
         return re.compile(re.escape(self.base_url) + pattern)
 
-    def snap(self, name: str) -> None:
+    def snap(self, name: str, *, desktop: bool = False) -> None:
+        """Screenshot, then axe-core on the same page (at desktop width too if asked)."""
         self.number += 1
         self.page.screenshot(path=self.shots / f"{self.number:02d}-{name}.png", full_page=True)
+        assert_accessible(self.page, name, desktop=desktop)
 
     def assert_fits_phone(self) -> None:
         width = self.page.evaluate("document.documentElement.scrollWidth")
@@ -118,7 +123,8 @@ def test_wizard_from_sign_up_to_plan_with_a_break_in_the_middle(
         # Step 3: the budget, keyboard only: type, Tab from field to field, Tab to the button, Enter.
         expect(page.get_by_role("heading", name="收入和支出")).to_be_visible()
         page.locator("#id_monthly_income").focus()
-        for value in ("4000", "2500", "1", "0"):
+        # In the form's order: income now, income before the hardship, expenses, dependents, other payments.
+        for value in ("4000", "6500", "2500", "1", "0"):
             page.keyboard.press("ControlOrMeta+A")
             page.keyboard.type(value)
             page.keyboard.press("Tab")
@@ -177,19 +183,27 @@ def test_wizard_from_sign_up_to_plan_with_a_break_in_the_middle(
         journey.snap("step5-evidence")
         journey.next(case_path + r"wizard/plan/$")
 
-        # Step 6: the plan: the scenarios, one of them recommended; choose that one.
+        # Step 6: the plan: the budget shared between the two lenders, and for each lender its scenarios, one of them
+        # recommended; choose that one by tapping its card.
         expect(page.get_by_role("heading", name="还款方案")).to_be_visible()
-        scenarios = page.locator("#scenarios .scenario")
-        expect(scenarios.first).to_be_visible()
-        assert scenarios.count() >= 2
-        recommended = scenarios.filter(has=page.locator(".badge", has_text="推荐"))
-        expect(recommended).to_have_count(1)
-        kind = recommended.get_attribute("data-kind")
-        monthly = recommended.locator("dt", has_text="每月还款").locator("xpath=following-sibling::dd[1]").inner_text()
-        assert monthly.startswith("¥"), monthly
-        goal = page.locator(f"input[name=goal][value={kind}]")
-        goal.check()
-        expect(goal).to_be_checked()
+        expect(page.locator("#lender-shares li")).to_have_count(2)
+        panels = page.locator("details.lender-panel")
+        expect(panels).to_have_count(2)
+        monthly_by_lender = []
+        for index in range(2):
+            panel = panels.nth(index)
+            if not panel.evaluate("details => details.open"):
+                panel.locator("summary").click()
+            scenarios = panel.locator(".scenario")
+            expect(scenarios.first).to_be_visible()
+            assert scenarios.count() >= 2
+            recommended = scenarios.filter(has=page.locator(".badge", has_text="推荐"))
+            expect(recommended).to_have_count(1)
+            monthly = recommended.locator("span.col-6", has_text="每月还款").locator("xpath=following-sibling::span[1]")
+            monthly_by_lender.append(monthly.inner_text())
+            assert monthly_by_lender[-1].startswith("¥"), monthly_by_lender
+            recommended.locator(".card-header").click()
+            expect(recommended.locator("input[type=radio]")).to_be_checked()
         journey.assert_fits_phone()
         journey.snap("step6-plan")
         journey.next(case_path + r"wizard/contact/$")
@@ -214,19 +228,30 @@ def test_wizard_from_sign_up_to_plan_with_a_break_in_the_middle(
         expect(page.locator("section", has_text="身份证号")).to_contain_text(MASKED_ID_NUMBER)
         assert ID_NUMBER not in page.content()
         journey.assert_fits_phone()
-        journey.snap("step8-review")
+        journey.snap("step8-review", desktop=True)
         page.get_by_role("button", name="确认无误，完成").click()
 
-        # 5. The case page shows the recommended plan.
+        # 5. The case page shows the plan chosen for each lender.
         page.wait_for_url(journey.url(case_path + r"$"))
         expect(page.get_by_text("已全部填写完成")).to_be_visible()
         expect(page.get_by_role("heading", name=CASE_TITLE)).to_be_visible()
-        plan = page.locator(".card", has=page.get_by_role("heading", name="方案"))
-        expect(plan.locator("dt", has_text="每月还款").locator("xpath=following-sibling::dd[1]")).to_have_text(monthly)
-        expect(plan).to_contain_text("¥")
+        for monthly in monthly_by_lender:
+            expect(page.locator("main")).to_contain_text(monthly)
         assert ID_NUMBER not in page.content()
         journey.assert_fits_phone()
-        journey.snap("case-detail")
+        journey.snap("case-detail", desktop=True)
+        case_url = page.url
+
+        # 6. The previews of both documents, each with its way back to the case.
+        for kind, title in (("proposal", "协商还款申请书"), ("hardship_letter", "困难情况说明")):
+            preview = page.locator(f"#documents a[href$='/documents/{kind}/preview/']").first
+            expect(preview).to_contain_text("预览")
+            page.goto(live_server.url + preview.get_attribute("href"))
+            expect(page.get_by_role("heading", name=title, level=1)).to_be_visible()
+            expect(page.get_by_role("link", name="返回案件")).to_have_attribute("href", re.compile(r"#documents$"))
+            journey.assert_fits_phone()
+            journey.snap(f"preview-{kind}")
+            page.goto(case_url)
         assert not errors, f"JavaScript errors: {errors}"
         finished = True
     finally:
