@@ -109,6 +109,11 @@ def reset_confirm_url(w: World) -> str:
     return reverse("password_reset_confirm", args=[urlsafe_base64_encode(force_bytes(w.user.pk)), "set-password"])
 
 
+def lender_preview_url(w: World) -> str:
+    """The plan's preview of one lender's scenarios, as the plan page's htmx asks for it."""
+    return reverse("cases:plan_preview", args=[w.case.code]) + f"?lender={w.case.creditors.first().code.hex}"
+
+
 def every_step(w: World) -> list[str]:
     return [reverse("cases:wizard_step", args=[w.case.code, step.name]) for step in wizard.STEPS]
 
@@ -127,8 +132,11 @@ MATRIX: dict[str, Entry] = {
     "cases:detail": case_page("detail"),
     "cases:delete": case_page("delete", post=(REDIRECT, 404, LOGIN)),
     "cases:wizard_resume": case_page("wizard_resume", get=(REDIRECT, 404, LOGIN), post=(REDIRECT, 404, LOGIN)),
-    "cases:plan_preview": case_page("plan_preview"),
+    "cases:plan_preview": Entry(lender_preview_url, get=(200, 404, LOGIN), post=(200, 404, LOGIN)),
     "cases:wizard_step": case_page("wizard_step", lambda w: wizard.STEPS[0].name, variants=every_step),
+    "cases:creditor_edit": case_page(
+        "creditor_edit", lambda w: w.case.creditors.first().code, post=(REDIRECT, 404, LOGIN)
+    ),
     "cases:debt_edit": case_page("debt_edit", DEBT),
     "cases:debt_delete": case_page("debt_delete", DEBT, post=(REDIRECT, 404, LOGIN)),
     "cases:bundle": case_file(case_url("bundle")),
