@@ -266,6 +266,8 @@ class Debt(models.Model):
     minimum_payment = models.DecimalField(_("最低还款额"), null=True, blank=True, **MONEY)
     last_statement_date = models.DateField(_("最近账单日"), null=True, blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    # When the figures were last entered: the documents date the amounts by this, not by the day they are printed.
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     class Meta:
         verbose_name = _("欠款")
@@ -774,4 +776,5 @@ class GeneratedDocument(models.Model):
 
     @property
     def download_name(self) -> str:
-        return f"{self.get_kind_display()}-{self.case.title}-v{self.version}.pdf"
+        addressee = self.creditor.name if self.creditor else self.case.title
+        return f"{self.get_kind_display()}-{addressee}-v{self.version}.pdf"

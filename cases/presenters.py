@@ -1,6 +1,7 @@
 """What a case looks like once written out: the documents' context, the names inside the case bundle, and the
 text helpers that lists and file names go through. Built on the reads in selectors; nothing here writes."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 from django.utils import timezone
@@ -8,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from . import plans, selectors
-from .models import Case, DocumentStatus, EvidenceFile, GeneratedDocument
+from .models import Case, Creditor, EvidenceFile, EvidenceStatus, GeneratedDocument, HardshipReason
 
 
 def join_labels(labels) -> str:
@@ -42,10 +43,9 @@ def case_bundle_entries(case: Case) -> list[tuple[str, EvidenceFile | GeneratedD
     """What the case bundle (ZIP) holds, with the name each file gets inside it: the latest ready version of each
     document, then every evidence file under its attachment number, in the order of the case page."""
     entries: list[tuple[str, EvidenceFile | GeneratedDocument]] = []
-    for versions in selectors.case_documents(case).values():
-        ready = [d for d in versions if d.status == DocumentStatus.READY]
-        if ready:
-            entries.append((f"{safe_file_name(ready[0].get_kind_display())}-v{ready[0].version}.pdf", ready[0]))
+    for document in selectors.latest_ready_documents(selectors.case_documents(case)):
+        lender = f"-{safe_file_name(document.creditor.name)}" if document.creditor else ""
+        entries.append((f"{safe_file_name(document.get_kind_display())}{lender}-v{document.version}.pdf", document))
     for item in selectors.case_evidence(case):
         files = selectors.evidence_files(item)
         for number, stored in enumerate(files, start=1):
@@ -59,82 +59,152 @@ def case_bundle_entries(case: Case) -> list[tuple[str, EvidenceFile | GeneratedD
     return entries
 
 
-def document_context(case: Case) -> dict:
-    """Everything the proposal and the letter show, computed once: the preview and the PDF render the same."""
+# A reason as the letter says it: a sentence, not a form's label.
+REASON_SENTENCES = {
+    HardshipReason.UNEMPLOYMENT: _lazy("我失去了工作，没有了稳定的收入"),
+    HardshipReason.ILLNESS: _lazy("我（或家人）患病需要治疗，医疗开支增加，收入也受到影响"),
+    HardshipReason.INCOME_DROP: _lazy("我的收入大幅减少"),
+    HardshipReason.FAMILY_CRISIS: _lazy("家里发生了变故，开支骤增"),
+    HardshipReason.DISASTER: _lazy("我受到灾害或疫情的影响，收入中断"),
+    HardshipReason.OTHER: _lazy("我遇到了意外的困难"),
+}
+# Attachments still to come are promised within this many days of the document.
+FOLLOW_UP_DAYS = 7
+
+
+def _debt_row(debt, today) -> dict:
+    return {
+        "label": str(debt),
+        "principal": debt.principal,
+        "interest": debt.interest,
+        "penalty": debt.penalty_interest,
+        "fees": debt.fees,
+        "total": debt.balance,
+        "overdue_since": debt.overdue_since,
+        "days_overdue": plans.days_overdue(debt.overdue_since, today) if debt.overdue_since else 0,
+    }
+
+
+def _plan(creditor: Creditor, scenario: plans.Scenario | None) -> dict | None:
+    if scenario is None:
+        return None
+    return {
+        "kind": scenario.kind,
+        "goal": creditor.get_goal_display(),
+        "months": scenario.months,
+        "grace_months": scenario.grace_months,
+        "monthly_payment": scenario.monthly_payment,
+        "down_payment": scenario.down_payment,
+        "total_paid": scenario.total_paid,
+        "balance": scenario.balance,
+        "waived": scenario.waived,
+        "waived_parts": waived_parts_text(scenario),
+        "relief": scenario.relief,
+        "extra_cost": scenario.extra_cost,
+        "annual_rate": scenario.annual_rate,
+        "annual_rate_percent": (scenario.annual_rate * 100).normalize(),
+        # What the schedule spreads over the months: the plan's total less the down payment.
+        "financed": scenario.total_paid - scenario.down_payment,
+        "payments": len(scenario.schedule),
+        "fees_added": scenario.fees_added,
+        "interest_added": scenario.interest_added,
+        "first_due": scenario.schedule[0].due_date if scenario.schedule else None,
+        "fits_budget": scenario.fits_budget,
+        "schedule": list(scenario.schedule),
+        "pause_interest_waived": creditor.deferral_waives_interest,
+    }
+
+
+def document_context(case: Case, creditor: Creditor) -> dict:
+    """Everything one lender's proposal and letter show, computed once: the preview and the PDF render the same.
+
+    Only this lender's accounts and amounts; the other lenders appear as one sum, and in the statement of income and
+    expenditure as the shares the budget was split into.
+    """
     today = timezone.localdate()
-    debts = selectors.case_debts(case)
-    debt_rows = []
-    for debt in debts:
-        days = plans.days_overdue(debt.overdue_since, today) if debt.overdue_since else 0
-        debt_rows.append(
-            {
-                "label": str(debt),
-                "principal": debt.principal,
-                "interest": debt.interest,
-                "penalty": debt.penalty_interest,
-                "fees": debt.fees,
-                "total": debt.balance,
-                "overdue_since": debt.overdue_since,
-                "days_overdue": days,
-            }
-        )
-    dates = [d.overdue_since for d in debts if d.overdue_since] + ([case.overdue_since] if case.overdue_since else [])
-    earliest = min(dates) if dates else None
-    days = plans.days_overdue(earliest, today) if earliest else 0
-    totals = {
+    creditors = selectors.case_creditors(case)
+    creditor = next((c for c in creditors if c.pk == creditor.pk), creditor)
+    debts = list(creditor.debts.all())
+    debt_rows = [_debt_row(debt, today) for debt in debts]
+    totals: dict = {
         name: sum((row[name] for row in debt_rows), Decimal("0.00"))
         for name in ("principal", "interest", "penalty", "fees", "total")
     }
+    dates = [debt.overdue_since for debt in debts if debt.overdue_since]
+    earliest = min(dates) if dates else case.overdue_since
+    days = plans.days_overdue(earliest, today) if earliest else 0
     totals.update(overdue_since=earliest, days_overdue=days, credit_status=str(plans.credit_report_status(days)))
+    entered = max((timezone.localtime(debt.updated_at).date() for debt in debts), default=today)
+
+    split = selectors.budget_split(case, creditors)
+    lender_plans = selectors.chosen_plans(case, split) if split is not None else []
+    own = next((plan for plan in lender_plans if plan.creditor.pk == creditor.pk), None)
+    others = [c for c in creditors if c.pk != creditor.pk]
+    others_owed = sum((selectors.creditor_owed(c) for c in others), Decimal("0.00"))
+
     hardship = selectors.case_hardship(case)
     hardship_context = {
         "reasons": join_labels(hardship.reason_labels) if hardship else "",
+        "reason_sentences": join_labels(
+            str(REASON_SENTENCES[reason])
+            for reason in (hardship.reasons if hardship else [])
+            if reason in REASON_SENTENCES
+        ),
         "since": hardship.since if hardship else None,
         "summary": first_two_sentences(hardship.narrative) if hardship else "",
         "narrative": hardship.narrative if hardship else "",
         "monthly_income": hardship.monthly_income if hardship else Decimal("0.00"),
+        "income_before": hardship.income_before if hardship else None,
         "household_expenses": hardship.household_expenses if hardship else Decimal("0.00"),
         "other_fixed_payments": hardship.other_fixed_payments if hardship else Decimal("0.00"),
         "budget": hardship.monthly_budget if hardship else Decimal("0.00"),
         "dependents": hardship.dependents if hardship else 0,
     }
-    scenario = selectors.chosen_scenario(case)
-    plan = None
-    if scenario is not None:
-        plan = {
-            "goal": case.get_goal_display(),
-            "months": scenario.months,
-            "grace_months": scenario.grace_months,
-            "monthly_payment": scenario.monthly_payment,
-            "down_payment": scenario.down_payment,
-            "total_paid": scenario.total_paid,
-            "waived": scenario.waived,
-            "waived_parts": waived_parts_text(scenario),
-            "relief": scenario.relief,
-            "extra_cost": scenario.extra_cost,
-            "first_due": scenario.schedule[0].due_date if scenario.schedule else None,
-            "fits_budget": scenario.fits_budget,
-            "schedule": list(scenario.schedule),
+    statement = None
+    if split is not None:
+        statement = {
+            "surplus": split.surplus,
+            "margin": split.margin,
+            "margin_is_default": split.margin_is_default,
+            "available": split.available,
+            "shares": [
+                {"name": x.creditor.name, "owed": x.owed, "share": x.share, "this": x.creditor.pk == creditor.pk}
+                for x in split.lenders
+            ],
+            "share": split.share_of(creditor),
+            "total_owed": sum((x.owed for x in split.lenders), Decimal("0.00")),
         }
-    lenders = list(dict.fromkeys(str(debt) if debt.lender_name else debt.get_lender_display() for debt in debts))
+    evidence = selectors.case_evidence(case)
+    attachments = [
+        {
+            "number": item.position,
+            "title": item.display_title,
+            "supports": item.get_supports_display(),
+            "pages": sum(stored.pages for stored in item.files.all()),
+            "to_come": item.status in (EvidenceStatus.MISSING, EvidenceStatus.REJECTED),
+        }
+        for item in evidence
+    ]
     return {
-        "doc": {"today": today, "case_title": case.title},
+        "doc": {"today": today, "case_title": case.title, "figures_entered": entered},
         "debtor": {"name": case.debtor_name, "masked_id": case.masked_id_number, "phone": case.contact_phone},
-        "lenders": join_labels(lenders),
+        "lender": {
+            "name": creditor.name,
+            "addressee": creditor.addressee,
+            "account_phone": creditor.account_phone,
+            "is_bank_card": creditor.is_bank_card,
+            "kind": creditor.kind,
+        },
         "debts": debt_rows,
         "totals": totals,
+        "others": {"count": len(others), "owed": others_owed},
         "hardship": hardship_context,
-        "plan": plan,
-        "goal_note": case.goal_note,
-        "attachments": [
-            {
-                "number": item.position,
-                "title": item.display_title,
-                "supports": item.get_supports_display(),
-                "pages": sum(stored.pages for stored in item.files.all()),
-            }
-            for item in selectors.case_evidence(case)
-        ],
+        "plan": _plan(creditor, own.scenario if own else None),
+        "statement": statement,
+        "goal_note": creditor.goal_note,
+        "attachments": [item for item in attachments if not item["to_come"]],
+        "attachments_to_come": [item for item in attachments if item["to_come"]],
+        "to_come_by": today + timedelta(days=FOLLOW_UP_DAYS),
     }
 
 

@@ -40,7 +40,15 @@ urlpatterns = [
         name="evidence_file_delete",
     ),
     path("<uuid:code>/documents/", documents.document_status, name="document_status"),
-    path("<uuid:code>/documents/<slug:kind>/preview/", documents.document_preview, name="document_preview"),
-    path("<uuid:code>/documents/<slug:kind>/generate/", documents.document_generate, name="document_generate"),
+    path(
+        "<uuid:code>/lenders/<uuid:creditor_code>/documents/<slug:kind>/preview/",
+        documents.document_preview,
+        name="document_preview",
+    ),
+    path(
+        "<uuid:code>/lenders/<uuid:creditor_code>/documents/<slug:kind>/generate/",
+        documents.document_generate,
+        name="document_generate",
+    ),
     path("<uuid:code>/documents/<uuid:document_code>/download/", documents.document_download, name="document_download"),
 ]

@@ -167,3 +167,26 @@ def make_document(
         document.file.save(f"{kind}-v{version}.pdf", ContentFile(files.tiny_pdf(pages=version)), save=False)
     document.save()
     return document
+
+
+# --- ready for documents ----------------------------------------------------------------------------------------
+
+
+def ready_lender(case: Case):
+    """The case's first lender, with everything its documents need filled in where the test left it blank (the
+    debtor's name, ID number and phone, the budget, a plan for every lender): documents are refused otherwise."""
+    if not (case.debtor_name and case.id_number and case.contact_phone):
+        services.case_update(
+            case=case,
+            debtor_name=case.debtor_name or "张三",
+            id_number=case.id_number or VALID_ID,
+            contact_phone=case.contact_phone or "13800138000",
+        )
+    if not case.debts.exists():
+        make_debt(case)
+    hardship = Hardship.objects.filter(case=case).first()
+    if hardship is None or hardship.budget_updated_at is None:
+        services.hardship_save(case=case, monthly_income="6000", household_expenses="3500")
+    for creditor in case.creditors.filter(goal=""):
+        services.creditor_choose_plan(creditor=creditor, goal=case.goal or CaseGoal.INTEREST_FROZEN)
+    return case.creditors.order_by("position", "pk").first()

@@ -40,6 +40,7 @@ from .builders import (
     make_debt,
     make_document,
     make_hardship,
+    ready_lender,
     today,
 )
 
@@ -91,7 +92,9 @@ def objects(owner, settings, tmp_path) -> dict[type, object]:
         Agreement: agreement,
         Installment: agreement.installments.get(number=1),
         Payment: payment,
-        GeneratedDocument: services.document_request(case=case, kind="proposal", language="zh-hans"),
+        GeneratedDocument: services.document_request(
+            case=case, creditor=ready_lender(case), kind="proposal", language="zh-hans"
+        ),
     }
 
 
@@ -460,7 +463,10 @@ def test_the_other_add_pages_go_through_their_services(superuser_client, objects
                 "first_due_date": (today() + timedelta(days=5)).isoformat(),
             },
         ),
-        (GeneratedDocument, {"case": str(case.pk), "kind": "hardship_letter", "language": "en"}),
+        (
+            GeneratedDocument,
+            {"case": str(case.pk), "creditor": str(ready_lender(case).pk), "kind": "hardship_letter", "language": "en"},
+        ),
     ]
     for model, changes in adds:
         response = post_form(superuser_client, model, changes)

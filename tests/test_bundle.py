@@ -13,7 +13,7 @@ from cases import bundle, selectors, services
 from cases.models import Case, DocumentKind, DocumentStatus, EvidenceKind
 from cases.samples import sample_case
 
-from .builders import make_document, pdf, photo, upload
+from .builders import make_document, pdf, photo, ready_lender, upload
 from .files import tiny_pdf
 
 pytestmark = pytest.mark.django_db
@@ -113,10 +113,10 @@ def test_a_rendered_proposal_goes_in_as_the_worker_stored_it(owner, media):
     case = sample_case(owner=owner, title="花呗和信用卡协商")
     id_card = selectors.case_evidence(case)[0]
     upload(id_card, photo())
-    document = services.document_request(case=case, kind=DocumentKind.PROPOSAL)
+    document = services.document_request(case=case, creditor=ready_lender(case), kind=DocumentKind.PROPOSAL)
     rendered = services.document_render(document_id=document.pk)
     assert rendered.status == DocumentStatus.READY, rendered.error
     names, archive = write(case)
-    assert names == ["协商还款申请书-v1.pdf", f"附件01-{id_card.display_title}.jpg"]
-    content = archive.read("协商还款申请书-v1.pdf")
+    assert names == ["协商还款申请书-蚂蚁花呗-v1.pdf", f"附件01-{id_card.display_title}.jpg"]
+    content = archive.read("协商还款申请书-蚂蚁花呗-v1.pdf")
     assert content.startswith(b"%PDF") and content == (media / rendered.file.name).read_bytes()

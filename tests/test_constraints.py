@@ -26,7 +26,7 @@ from cases.models import (
     Payment,
 )
 
-from .builders import make_agreement, make_case, make_contact, make_debt, make_hardship, today, upload
+from .builders import make_agreement, make_case, make_contact, make_debt, make_hardship, ready_lender, today, upload
 
 
 @pytest.fixture
@@ -50,7 +50,9 @@ def rows(owner, settings, tmp_path) -> dict[type[models.Model], models.Model]:
         Agreement: agreement,
         Installment: agreement.installments.get(number=1),
         Payment: services.payment_record(agreement=agreement, paid_on=today(), amount="100"),
-        GeneratedDocument: services.document_request(case=case, kind=DocumentKind.PROPOSAL, language="zh-hans"),
+        GeneratedDocument: services.document_request(
+            case=case, creditor=ready_lender(case), kind=DocumentKind.PROPOSAL, language="zh-hans"
+        ),
     }
 
 
@@ -177,11 +179,15 @@ def refused(write) -> str:
 
 def test_one_document_per_version(rows):
     case = rows[Case]
-    second = services.document_request(case=case, kind=DocumentKind.PROPOSAL, language="zh-hans")
+    second = services.document_request(
+        case=case, creditor=ready_lender(case), kind=DocumentKind.PROPOSAL, language="zh-hans"
+    )
     assert second.version == 2
     refused(lambda: GeneratedDocument.objects.filter(pk=second.pk).update(version=1))
     # The other kind numbers its own versions.
-    letter = services.document_request(case=case, kind=DocumentKind.HARDSHIP_LETTER, language="zh-hans")
+    letter = services.document_request(
+        case=case, creditor=ready_lender(case), kind=DocumentKind.HARDSHIP_LETTER, language="zh-hans"
+    )
     assert letter.version == 1
 
 

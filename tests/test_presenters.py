@@ -11,7 +11,7 @@ from cases import presenters, selectors, services
 from cases.models import CaseGoal, DocumentStatus, EvidenceKind, HardshipReason
 from cases.samples import SAMPLE_NARRATIVE, sample_case
 
-from .builders import give_file, make_debt, make_document, make_hardship, pdf, today, upload
+from .builders import give_file, make_debt, make_document, make_hardship, pdf, ready_lender, today, upload
 
 
 @pytest.mark.parametrize(
@@ -84,32 +84,38 @@ def sample(owner):
     return selectors.case_with_parts(case.pk)
 
 
+def lender_named(case, name):
+    return next(c for c in selectors.case_creditors(case) if c.name == name)
+
+
 @pytest.mark.django_db
 class TestDocumentContext:
-    def test_the_debtor_and_the_debts(self, sample):
-        context = presenters.document_context(sample)
-        assert context["doc"] == {"today": today(), "case_title": "花呗和信用卡协商"}
+    def test_one_lender_its_accounts_and_the_others_as_one_sum(self, sample):
+        card = lender_named(sample, "招商银行")
+        context = presenters.document_context(sample, card)
+        assert context["doc"]["today"] == today() and context["doc"]["figures_entered"] == today()
         assert context["debtor"] == {"name": "张三", "masked_id": "110105********002X", "phone": "13800138000"}
-        assert context["lenders"] == "蚂蚁花呗、招商银行 尾号1234、蚂蚁借呗"
-        assert [row["label"] for row in context["debts"]] == ["蚂蚁花呗", "招商银行 尾号1234", "蚂蚁借呗"]
-        assert [row["total"] for row in context["debts"]] == [
-            Decimal("12450.50"),
-            Decimal("8050.00"),
-            Decimal("32000.00"),
-        ]
+        assert context["lender"]["addressee"] == "招商银行信用卡中心" and context["lender"]["is_bank_card"]
+        assert [row["label"] for row in context["debts"]] == ["招商银行 尾号1234"]
         totals = context["totals"]
         assert [totals[name] for name in ("principal", "interest", "penalty", "fees", "total")] == [
-            Decimal("50000.00"),
-            Decimal("1500.00"),
-            Decimal("950.50"),
+            Decimal("8000.00"),
+            Decimal("0.00"),
+            Decimal("0.00"),
             Decimal("50.00"),
-            Decimal("52500.50"),
+            Decimal("8050.00"),
         ]
-        assert (totals["overdue_since"], totals["days_overdue"], totals["credit_status"]) == (None, 0, "0")
+        assert context["others"] == {"count": 2, "owed": Decimal("44450.50")}
+
+    def test_the_huabei_proposal_is_not_a_bank_card(self, sample):
+        context = presenters.document_context(sample, lender_named(sample, "蚂蚁花呗"))
+        assert context["lender"]["addressee"] == "重庆蚂蚁消费金融有限公司"
+        assert not context["lender"]["is_bank_card"]
 
     def test_the_hardship_in_two_sentences(self, sample):
-        hardship = presenters.document_context(sample)["hardship"]
+        hardship = presenters.document_context(sample, ready_lender(sample))["hardship"]
         assert hardship["reasons"] == "失业、疾病或伤残"
+        assert hardship["reason_sentences"].startswith("我失去了工作，没有了稳定的收入、我（或家人）患病")
         assert hardship["summary"] == "今年三月公司裁员，我失去了工作。随后母亲住院手术，家里积蓄用完了。"
         assert hardship["narrative"] == SAMPLE_NARRATIVE
         assert (hardship["monthly_income"], hardship["household_expenses"], hardship["budget"]) == (
@@ -117,12 +123,15 @@ class TestDocumentContext:
             Decimal("3500.00"),
             Decimal("2500.00"),
         )
-        assert hardship["dependents"] == 2
+        assert hardship["dependents"] == 2 and hardship["income_before"] is None
         assert hardship["since"] == today() - timedelta(days=200)
 
-    def test_the_plan_is_the_chosen_scenario(self, sample):
-        plan = presenters.document_context(sample)["plan"]
-        scenario = selectors.chosen_scenario(sample)
+    def test_the_plan_is_the_lenders_chosen_scenario_for_its_share(self, sample):
+        huabei = lender_named(sample, "蚂蚁花呗")
+        plan = presenters.document_context(sample, huabei)["plan"]
+        split = selectors.budget_split(sample)
+        comparison = selectors.creditor_comparison(huabei, split.share_of(huabei), months=36)
+        scenario = next(s for s in comparison.scenarios if s.kind == "interest_frozen")
         assert plan["goal"] == CaseGoal.INTEREST_FROZEN.label
         assert (plan["months"], plan["monthly_payment"], plan["total_paid"]) == (
             36,
@@ -130,44 +139,54 @@ class TestDocumentContext:
             scenario.total_paid,
         )
         assert plan["schedule"] == list(scenario.schedule) and len(plan["schedule"]) == 36
+        assert plan["financed"] == Decimal("12450.50") and plan["payments"] == 36
         assert plan["first_due"] == scenario.schedule[0].due_date
 
-    def test_attachments_numbered_as_the_case_page_with_their_pages(self, sample, media):
+    def test_the_statement_shows_every_share_and_this_one(self, sample):
+        card = lender_named(sample, "招商银行")
+        statement = presenters.document_context(sample, card)["statement"]
+        assert (statement["surplus"], statement["margin"], statement["available"]) == (
+            Decimal("2500.00"),
+            Decimal("375.00"),
+            Decimal("2125.00"),
+        )
+        assert sum(share["share"] for share in statement["shares"]) == statement["available"]
+        assert [share["this"] for share in statement["shares"]] == [False, True, False]
+        assert statement["share"] == next(share["share"] for share in statement["shares"] if share["this"])
+
+    def test_attachments_split_into_enclosed_and_to_come(self, sample, media):
         items = selectors.case_evidence(sample)
         upload(items[1], pdf("账单.pdf", pages=3), pdf("账单续.pdf", pages=2))
-        attachments = presenters.document_context(selectors.case_with_parts(sample.pk))["attachments"]
-        assert [(a["number"], a["title"]) for a in attachments] == [(i.position, i.display_title) for i in items]
-        assert [a["number"] for a in attachments] == list(range(1, len(items) + 1))
-        assert attachments[1]["pages"] == 5 and attachments[0]["pages"] == 0
-        assert attachments[-1]["title"] == "社区困难证明"
+        case = selectors.case_with_parts(sample.pk)
+        context = presenters.document_context(case, ready_lender(case))
+        assert [(a["number"], a["pages"]) for a in context["attachments"]] == [(items[1].position, 5)]
+        to_come = context["attachments_to_come"]
+        assert [a["number"] for a in to_come] == [i.position for i in items if i.pk != items[1].pk]
+        assert to_come[-1]["title"] == "社区困难证明"
+        assert context["to_come_by"] == today() + timedelta(days=7)
 
-    def test_overdue_days_from_the_earliest_date(self, case):
+    def test_overdue_days_from_the_lenders_earliest_date(self, case):
         make_debt(case, overdue_since=today() - timedelta(days=40))
-        make_debt(case, lender="jiebei", overdue_since=today() - timedelta(days=10))
-        context = presenters.document_context(selectors.case_with_parts(case.pk))
-        assert [row["days_overdue"] for row in context["debts"]] == [40, 10]
+        make_debt(case, overdue_since=today() - timedelta(days=70))
+        make_debt(case, lender="jiebei", overdue_since=today() - timedelta(days=100))
+        case = selectors.case_with_parts(case.pk)
+        context = presenters.document_context(case, lender_named(case, "蚂蚁花呗"))
+        assert [row["days_overdue"] for row in context["debts"]] == [40, 70]
         totals = context["totals"]
         assert (totals["overdue_since"], totals["days_overdue"], totals["credit_status"]) == (
-            today() - timedelta(days=40),
-            40,
-            "2",
+            today() - timedelta(days=70),
+            70,
+            "3",
         )
 
-    def test_a_case_with_nothing_yet(self, case):
-        context = presenters.document_context(case)
-        assert context["debts"] == [] and context["plan"] is None and context["attachments"] == []
-        assert context["hardship"]["reasons"] == "" and context["hardship"]["budget"] == Decimal("0.00")
-        assert context["totals"]["total"] == Decimal("0.00") and context["lenders"] == ""
-
     def test_no_plan_for_the_goal_other(self, case):
-        make_debt(case)
+        creditor = make_debt(case).creditor
         make_hardship(case)
-        services.case_update(case=case, goal=CaseGoal.OTHER, goal_note="希望减免部分利息")
-        context = presenters.document_context(selectors.case_with_parts(case.pk))
+        services.creditor_choose_plan(creditor=creditor, goal=CaseGoal.OTHER, goal_note="希望减免部分利息")
+        context = presenters.document_context(selectors.case_with_parts(case.pk), creditor)
         assert context["plan"] is None and context["goal_note"] == "希望减免部分利息"
 
     def test_in_english(self, sample):
         with translation.override("en"):
-            context = presenters.document_context(sample)
+            context = presenters.document_context(sample, ready_lender(sample))
         assert context["hardship"]["reasons"] == "Job loss, Illness or disability"
-        assert ", " in context["lenders"] and "、" not in context["lenders"]

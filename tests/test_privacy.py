@@ -47,6 +47,7 @@ from .builders import (
     make_hardship,
     pdf,
     photo,
+    ready_lender,
     today,
     upload,
 )
@@ -79,7 +80,7 @@ def make_everything(user: User, *, title: str = "花呗逾期协商") -> World:
     agreement = make_agreement(case, [case.debts.first()])
     case_services.payment_record(agreement=agreement, paid_on=today(), amount="100", receipt=statement)
     for kind in (DocumentKind.PROPOSAL, DocumentKind.HARDSHIP_LETTER):
-        finished_by_the_worker(case_services.document_request(case=case, kind=kind))
+        finished_by_the_worker(case_services.document_request(case=case, creditor=ready_lender(case), kind=kind))
     second = make_case(user, title=f"{title}-信用卡")
     return World(user=user, case=case, second_case=second)
 

@@ -13,7 +13,8 @@ from .base import ServiceAdmin, ServiceForm, ViewOnlyAdmin
 
 
 class GeneratedDocumentForm(ServiceForm):
-    """A new version requested through document_request, which numbers it and queues its rendering."""
+    """A new version of one lender's document, requested through document_request, which numbers it, refuses an
+    incomplete case and queues its rendering."""
 
     # The settings are read when the form is used, not when this module is imported.
     language = forms.ChoiceField(
@@ -27,8 +28,8 @@ class GeneratedDocumentForm(ServiceForm):
 @admin.register(GeneratedDocument)
 class GeneratedDocumentAdmin(ViewOnlyAdmin, ServiceAdmin):
     form = GeneratedDocumentForm
-    list_display = ["case", "kind", "version", "status", "attempts", "created_at", "finished_at"]
+    list_display = ["case", "creditor", "kind", "version", "status", "attempts", "created_at", "finished_at"]
     list_filter = ["kind", "status"]
     search_fields = ["case__title", "error", "checksum", "code"]
-    raw_id_fields = ["case"]
-    add_fields = ["case", "kind", "language"]
+    raw_id_fields = ["case", "creditor"]
+    add_fields = ["case", "creditor", "kind", "language"]

@@ -2,6 +2,7 @@
 
 import hashlib
 import logging
+import re
 import uuid
 from datetime import timedelta
 
@@ -12,11 +13,13 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-from .. import pdf, presenters, selectors
+from .. import presenters, selectors
 from ..models import (
     Case,
+    Creditor,
     DocumentKind,
     DocumentStatus,
     GeneratedDocument,
@@ -40,20 +43,62 @@ PENDING_TOO_LONG = timedelta(minutes=2)
 MAX_ATTEMPTS = 3
 
 
-def document_html(*, case: Case, kind: str, language: str, back_url: str = "") -> str:
-    """The document as HTML: the browser preview shows exactly what the worker prints, under a bar leading back to
-    the case (`back_url`, for the preview only)."""
+def document_html(
+    *, case: Case, creditor: Creditor, kind: str, language: str, back_url: str = "", style_nonce: str = ""
+) -> str:
+    """One lender's document as HTML: the browser preview shows exactly what the worker prints, under a bar leading
+    back to the case (`back_url`, for the preview only; `style_nonce` lets its CSP accept the document's own
+    <style>)."""
     with translation.override(language):
-        context = presenters.document_context(case)
+        context = presenters.document_context(case, creditor)
         context["doc"]["title"] = DocumentKind(kind).label
         context["back_url"] = back_url
+        context["page_footer"] = page_footer_content()
+        context["style_nonce"] = style_nonce
         return render_to_string(DOCUMENT_TEMPLATES[kind], context)
 
 
-def document_request(*, case: Case, kind: str, language: str | None = None) -> GeneratedDocument:
-    """Create the next version as pending and queue its rendering once the row is committed."""
+_FOOTER_COUNTER = re.compile(r"%\((page|pages)\)s")
+
+
+def page_footer_content() -> SafeString:
+    """The page footer in the active language, as the value of a CSS `content` property: the words quoted, the page
+    numbers as WeasyPrint's counters. A margin box shows only what a stylesheet writes, so the translated words go
+    into the document's <style> this way."""
+    # Translators: the footer of every page of a printed document; keep %(page)s and %(pages)s.
+    words = _("第 %(page)s 页 / 共 %(pages)s 页")
+    parts = []
+    for index, piece in enumerate(_FOOTER_COUNTER.split(words)):
+        if index % 2:
+            parts.append(f"counter({piece})")
+        elif piece:
+            parts.append(_css_string(piece))
+    return mark_safe(" ".join(parts))  # noqa: S308 (every piece of text is escaped as a CSS string)
+
+
+def _css_string(text: str) -> str:
+    """`text` as a quoted CSS string that cannot end its <style> element: no quote, backslash, line break or <."""
+    escaped = "".join(f"\\{ord(char):x} " if char in '"\\<>&\n\r\f' else char for char in text)
+    return f'"{escaped}"'
+
+
+def document_request(*, case: Case, creditor: Creditor, kind: str, language: str | None = None) -> GeneratedDocument:
+    """Create the next version of one lender's document as pending and queue its rendering once the row is
+    committed. Refused, naming what is missing, while the document would go out incomplete (a blank name, no plan)
+    or with plans that together ask more than the debtor can pay."""
     if kind not in DocumentKind.values:
         raise ValidationError({"kind": _("未知的文书类型。")}, code="invalid_choice")
+    if creditor.case_id != case.pk:
+        raise ValidationError({"creditor": _("这家机构不属于这个案件。")}, code="other_case")
+    missing = selectors.document_blockers(case, creditor)
+    if missing:
+        raise ValidationError(
+            {
+                "creditor": _("还不能生成，请先补上：%(missing)s。")
+                % {"missing": presenters.join_labels(m.message for m in missing)}
+            },
+            code="incomplete",
+        )
     language = language or translation.get_language() or settings.LANGUAGE_CODE
     with transaction.atomic():
         locked = Case.objects.select_for_update().get(pk=case.pk)
@@ -61,7 +106,9 @@ def document_request(*, case: Case, kind: str, language: str | None = None) -> G
         version = getattr(locked, field) + 1
         setattr(locked, field, version)
         locked.save(update_fields=[field, "updated_at"])
-        document = GeneratedDocument.objects.create(case=locked, kind=kind, version=version, language=language)
+        document = GeneratedDocument.objects.create(
+            case=locked, creditor=creditor, kind=kind, version=version, language=language
+        )
         transaction.on_commit(lambda: _queue_render(document.pk))
     return document
 
@@ -84,10 +131,14 @@ def document_render(*, document_id: int) -> GeneratedDocument | None:
     )
     if not claimed:
         return None
-    document = GeneratedDocument.objects.select_related("case").get(pk=document_id)
+    from .. import pdf  # WeasyPrint only in the process that renders, never in the web process
+
+    document = GeneratedDocument.objects.select_related("case", "creditor").get(pk=document_id)
     case = selectors.case_with_parts(document.case_id)
     try:
-        html = document_html(case=case, kind=document.kind, language=document.language)
+        if document.creditor is None:  # requested before documents were per lender: nobody to address it to
+            raise LookupError("document has no lender")
+        html = document_html(case=case, creditor=document.creditor, kind=document.kind, language=document.language)
         content = pdf.render_pdf(html)
     except Exception as error:  # the user must learn that it failed and why, whatever broke
         logger.exception("rendering document %s failed", document_id)

@@ -40,15 +40,16 @@ def home(request):
 def case_detail(request, code):
     case = case_for(request, code)
     evidence = selectors.case_evidence(case)
+    split = selectors.budget_split(case)
     context = {
         "case": case,
         "debts": selectors.case_debts(case),
         "total": selectors.case_total_balance(case),
-        "budget": selectors.case_budget(case),
+        "split": split,
+        "lender_plans": selectors.chosen_plans(case, split) if split else [],
         "evidence": evidence,
         "missing": selectors.case_missing_evidence(case),
         "upload_form": EvidenceUploadForm(),
-        "scenario": selectors.chosen_scenario(case),
         "resume": wizard.resume_step(case),
         **documents_context(case),
     }

@@ -1,7 +1,10 @@
-"""The proposal and the hardship letter: preview, asking the worker for a new version, its progress, download."""
+"""Each lender's proposal and hardship letter: preview, asking the worker for a new version, its progress, download."""
+
+from dataclasses import dataclass
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -10,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from .. import selectors, services
-from ..models import Case, DocumentKind, DocumentStatus, GeneratedDocument
+from ..models import Case, Creditor, DocumentKind, DocumentStatus, GeneratedDocument
 from .common import case_for, file_login_required, private_file_response
 
 
@@ -20,36 +23,81 @@ def _document_kind(kind: str) -> str:
     return kind
 
 
+@dataclass
+class LenderDocuments:
+    """One lender's part of the documents section: what is missing, and each document with its versions."""
+
+    creditor: Creditor
+    missing: list[tuple[str, str]]  # what is missing, and where it is filled in
+    sections: list[tuple[str, str, list[GeneratedDocument]]]
+
+
+def _missing_url(case: Case, creditor: Creditor, missing: selectors.Missing) -> str:
+    if missing.step == "lender":
+        return reverse("cases:creditor_edit", args=[case.code, creditor.code])
+    return reverse("cases:wizard_step", args=[case.code, missing.step])
+
+
 def documents_context(case: Case) -> dict:
-    """The documents section of the case page: every version of each document, and which are out of date."""
+    """The documents section of the case page: per lender, what stops its documents from being made and every
+    version of each; the versions made before documents were per lender apart; which are out of date."""
     by_kind = selectors.case_documents(case)
+    creditors = selectors.case_creditors(case)
+    split = selectors.budget_split(case, creditors)
+    lenders = []
+    for creditor in creditors:
+        missing = [
+            (m.message, _missing_url(case, creditor, m)) for m in selectors.document_blockers(case, creditor, split)
+        ]
+        sections = [
+            (kind, label, [d for d in by_kind[kind] if d.creditor_id == creditor.pk])
+            for kind, label in DocumentKind.choices
+        ]
+        lenders.append(LenderDocuments(creditor, missing, sections))
+    earlier = [d for versions in by_kind.values() for d in versions if d.creditor_id is None]
     busy = any(not d.is_finished for versions in by_kind.values() for d in versions)
     return {
-        "document_sections": [(kind, label, by_kind[kind]) for kind, label in DocumentKind.choices],
+        "lender_documents": lenders,
+        "earlier_documents": earlier,
         "documents_busy": busy,
         "outdated": selectors.outdated_documents(case, by_kind),
+        "attachments_to_come": selectors.case_missing_evidence(case),
     }
 
 
+def _creditor_for(case: Case, creditor_code) -> Creditor:
+    return get_object_or_404(Creditor, case=case, code=creditor_code)
+
+
 @login_required
-def document_preview(request, code, kind):
-    """The document in the browser, from the same template the worker prints."""
+def document_preview(request, code, creditor_code, kind):
+    """One lender's document in the browser, from the same template the worker prints."""
     case = case_for(request, code)
+    creditor = _creditor_for(case, creditor_code)
     back_url = reverse("cases:detail", args=[case.code]) + "#documents"
-    html = services.document_html(case=case, kind=_document_kind(kind), language=get_language(), back_url=back_url)
+    html = services.document_html(
+        case=case, creditor=creditor, kind=_document_kind(kind), language=get_language(), back_url=back_url
+    )
     return HttpResponse(html)
 
 
 @login_required
 @require_http_methods(["POST"])
-def document_generate(request, code, kind):
+def document_generate(request, code, creditor_code, kind):
     case = case_for(request, code)
-    document = services.document_request(case=case, kind=_document_kind(kind), language=get_language())
-    messages.success(
-        request,
-        _("已开始生成%(kind)s第 %(version)s 版，通常几秒钟完成。")
-        % {"kind": document.get_kind_display(), "version": document.version},
-    )
+    creditor = _creditor_for(case, creditor_code)
+    try:
+        document = services.document_request(
+            case=case, creditor=creditor, kind=_document_kind(kind), language=get_language()
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            _("已开始生成给%(lender)s的%(kind)s第 %(version)s 版，通常几秒钟完成。")
+            % {"lender": creditor.name, "kind": document.get_kind_display(), "version": document.version},
+        )
     return redirect(reverse("cases:detail", args=[case.code]) + "#documents")
 
 
