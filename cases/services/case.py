@@ -4,11 +4,12 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from accounts.models import User
 
 from .. import plans, validators
 from ..models import (
@@ -24,7 +25,7 @@ from ..models import (
 from ..validators import Amount, Months, Rate
 from .common import UNSET, ZERO, Unset, _amount_or_zero, _given, _save, _touch, _validate
 from .creditor import _creditor_for, _drop_if_empty
-from .evidence import _stored_names, evidence_sync_checklist
+from .evidence import _delete_after_commit, _stored_names, evidence_sync_checklist
 
 # --- Case -----------------------------------------------------------------------------------------------------
 
@@ -66,7 +67,7 @@ def validate_id_number(value: str) -> str:
 
 def case_create(
     *,
-    owner: AbstractBaseUser,
+    owner: User,
     title: str,
     overdue_products: Sequence[str] = (),
     overdue_since: date | None = None,
@@ -174,12 +175,12 @@ def case_change_status(*, case: Case, status: str) -> Case:
 def case_delete(*, case: Case) -> None:
     """Delete a case with its files: the rows go in one transaction, the files once it has committed."""
     names = _stored_names(EvidenceFile.objects.filter(evidence__case=case)) + [
-        d.file.name for d in case.documents.exclude(file="")
+        d.file.name for d in case.documents.exclude(file="") if d.file.name
     ]
     storage = EvidenceFile._meta.get_field("file").storage
     with transaction.atomic():
         case.delete()
-        transaction.on_commit(lambda: [storage.delete(name) for name in names])
+        _delete_after_commit(storage, names)
 
 
 # --- Debt -----------------------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ A lender appears with its first debt and goes with its last one: the debt servic
 """
 
 from decimal import Decimal
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -97,7 +98,7 @@ def creditor_choose_plan(
     """The plan asked of one lender, with what the lender quoted for 协商分期 and 延期."""
     if goal and goal not in CaseGoal.values:
         raise ValidationError({"goal": _("请选择一个协商目标。")}, code="invalid_choice")
-    cleaned = {
+    cleaned: dict[str, Any] = {
         "goal": goal,
         "goal_note": (goal_note or "").strip(),
         "requested_months": validators.clean_months(requested_months, field="requested_months", required=False),

@@ -270,7 +270,8 @@ def _store(storage, checked: uploads.CheckedFile, saved: list[str]) -> dict[str,
 
 def _refuse_duplicates(evidence: Evidence, checked: list[uploads.CheckedFile], *, replacing: int | None = None) -> None:
     """The same file twice in one item is almost always a double tap; say so instead of keeping two copies."""
-    kept = dict(evidence.files.exclude(pk=replacing).values_list("upload_checksum", "original_name"))
+    others = evidence.files.all() if replacing is None else evidence.files.exclude(pk=replacing)
+    kept = dict(others.values_list("upload_checksum", "original_name"))
     seen: set[str] = set()
     refusals = []
     for item in checked:
