@@ -7,6 +7,7 @@ from typing import TypedDict
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from encrypted_fields.fields import EncryptedCharField
 
@@ -145,7 +146,7 @@ LENDER_LEGAL_NAMES: dict[str, str] = {
     LenderKind.HUABEI: ANT_CONSUMER_FINANCE,
     LenderKind.JIEBEI: ANT_CONSUMER_FINANCE,
 }
-LENDER_CONTACTS = {
+LENDER_CONTACTS: dict[str, str | Promise] = {
     LenderKind.HUABEI: _("支付宝 App：我的 → 花呗 → 账单 → 逾期账单 → 客服；电话 95188"),
     LenderKind.JIEBEI: _("支付宝 App：我的 → 借呗 → 客服；电话 95188"),
     LenderKind.CREDIT_CARD: _("信用卡背面或账单上的客服电话"),
