@@ -71,7 +71,8 @@ class SignUpForm(forms.Form):
         return value
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         password1, password2 = cleaned.get("password1"), cleaned.get("password2")
         if password1 and password2 and password1 != password2:
             self.add_error("password2", forms.ValidationError(_("两次输入的密码不一致。"), code="mismatch"))

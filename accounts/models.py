@@ -1,6 +1,7 @@
 """The user account: sign in with a mainland mobile number or an e-mail address, plus the PIPL consent record."""
 
 import re
+from typing import ClassVar
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.exceptions import ValidationError
@@ -24,7 +25,7 @@ def normalize_mobile(value: str) -> str:
     return digits
 
 
-def login_key(identifier: str) -> str:
+def login_key(identifier: str | None) -> str:
     """What a sign-in identifier means however it was typed: an e-mail address in lower case, or the mobile number.
 
     The login looks the account up by it, and the login throttle counts failures by it, so that no spelling of one
@@ -41,10 +42,10 @@ def validate_mobile(value: str) -> None:
         raise ValidationError(_("请输入 11 位中国大陆手机号，例如 13800138000。"), code="invalid_mobile")
 
 
-class UserManager(BaseUserManager):
+class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
-    def get_by_natural_key(self, username: str):
+    def get_by_natural_key(self, username: str | None) -> "User":
         """Find a user by e-mail (any case) or by mobile number, whichever the person typed."""
         key = login_key(username)
         if "@" in key:
@@ -93,7 +94,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
 
     class Meta:
         verbose_name = _("用户")

@@ -77,7 +77,9 @@ def axes_client_str(username, ip_address, user_agent, path_info, request) -> str
 
 def forget_failures(sender, request: HttpRequest | None, user, **kwargs) -> None:
     """On user_logged_in: after a successful sign-in the pair starts afresh, its next lockout a first one again."""
-    username = axes_username(request) if request is not None else None
+    if request is None:
+        return
+    username = axes_username(request)
     if username:
         AccessFailureLog.objects.filter(username=username, ip_address=client_ip(request)).delete()
 
