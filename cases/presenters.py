@@ -145,7 +145,8 @@ def document_context(case: Case, creditor: Creditor) -> dict:
     hardship = selectors.case_hardship(case)
     hardship_context = {
         "reasons": join_labels(hardship.reason_labels) if hardship else "",
-        "reason_sentences": join_labels(
+        # Translators: the separator between two clauses of one sentence (a semicolon).
+        "reason_sentences": _("；").join(
             str(REASON_SENTENCES[reason])
             for reason in (hardship.reasons if hardship else [])
             if reason in REASON_SENTENCES

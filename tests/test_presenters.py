@@ -115,7 +115,7 @@ class TestDocumentContext:
     def test_the_hardship_in_two_sentences(self, sample):
         hardship = presenters.document_context(sample, ready_lender(sample))["hardship"]
         assert hardship["reasons"] == "失业、疾病或伤残"
-        assert hardship["reason_sentences"].startswith("我失去了工作，没有了稳定的收入、我（或家人）患病")
+        assert hardship["reason_sentences"].startswith("我失去了工作，没有了稳定的收入；我（或家人）患病")
         assert hardship["summary"] == "今年三月公司裁员，我失去了工作。随后母亲住院手术，家里积蓄用完了。"
         assert hardship["narrative"] == SAMPLE_NARRATIVE
         assert (hardship["monthly_income"], hardship["household_expenses"], hardship["budget"]) == (
