@@ -29,11 +29,11 @@ logger = logging.getLogger(__name__)
 
 # --- Generated documents --------------------------------------------------------------------------------------
 
-DOCUMENT_TEMPLATES = {
+DOCUMENT_TEMPLATES: dict[str, str] = {
     DocumentKind.PROPOSAL: "documents/proposal.html",
     DocumentKind.HARDSHIP_LETTER: "documents/hardship_letter.html",
 }
-_VERSION_FIELD = {
+_VERSION_FIELD: dict[str, str] = {
     DocumentKind.PROPOSAL: "last_proposal_version",
     DocumentKind.HARDSHIP_LETTER: "last_letter_version",
 }

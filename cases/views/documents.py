@@ -1,5 +1,6 @@
 """Each lender's proposal and hardship letter: preview, asking the worker for a new version, its progress, download."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.contrib import messages
@@ -8,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.functional import Promise
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -29,7 +31,7 @@ class LenderDocuments:
 
     creditor: Creditor
     missing: list[tuple[str, str]]  # what is missing, and where it is filled in
-    sections: list[tuple[str, str, list[GeneratedDocument]]]
+    sections: Sequence[tuple[str, str | Promise, list[GeneratedDocument]]]  # each kind, its name, its versions
 
 
 def _missing_url(case: Case, creditor: Creditor, missing: selectors.Missing) -> str:
