@@ -75,6 +75,7 @@ readme-packages:
 
 test: readme-packages setup test-system-packages redis
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 	$(PY) manage.py makemigrations --check --dry-run -v 1
 	$(VENV)/bin/pytest
 
@@ -84,3 +85,4 @@ bench: setup test-system-packages redis
 lint: readme-packages python
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
