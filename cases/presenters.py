@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from . import plans, selectors
 from .models import Case, Creditor, EvidenceFile, EvidenceStatus, GeneratedDocument, HardshipReason
@@ -61,12 +61,12 @@ def case_bundle_entries(case: Case) -> list[tuple[str, EvidenceFile | GeneratedD
 
 # A reason as the letter says it: a sentence, not a form's label.
 REASON_SENTENCES = {
-    HardshipReason.UNEMPLOYMENT: _lazy("我失去了工作，没有了稳定的收入"),
-    HardshipReason.ILLNESS: _lazy("我（或家人）患病需要治疗，医疗开支增加，收入也受到影响"),
-    HardshipReason.INCOME_DROP: _lazy("我的收入大幅减少"),
-    HardshipReason.FAMILY_CRISIS: _lazy("家里发生了变故，开支骤增"),
-    HardshipReason.DISASTER: _lazy("我受到灾害或疫情的影响，收入中断"),
-    HardshipReason.OTHER: _lazy("我遇到了意外的困难"),
+    HardshipReason.UNEMPLOYMENT: gettext_lazy("我失去了工作，没有了稳定的收入"),
+    HardshipReason.ILLNESS: gettext_lazy("我（或家人）患病需要治疗，医疗开支增加，收入也受到影响"),
+    HardshipReason.INCOME_DROP: gettext_lazy("我的收入大幅减少"),
+    HardshipReason.FAMILY_CRISIS: gettext_lazy("家里发生了变故，开支骤增"),
+    HardshipReason.DISASTER: gettext_lazy("我受到灾害或疫情的影响，收入中断"),
+    HardshipReason.OTHER: gettext_lazy("我遇到了意外的困难"),
 }
 # Attachments still to come are promised within this many days of the document.
 FOLLOW_UP_DAYS = 7
@@ -210,11 +210,11 @@ def document_context(case: Case, creditor: Creditor) -> dict:
 
 
 WAIVED_PART_LABELS = {
-    plans.WaivedPart.INTEREST: _lazy("利息"),
-    plans.WaivedPart.PENALTY: _lazy("罚息"),
-    plans.WaivedPart.FEES: _lazy("费用"),
-    plans.WaivedPart.FUTURE_INTEREST_AND_PENALTY: _lazy("今后的利息和罚息"),
-    plans.WaivedPart.PAUSE_INTEREST: _lazy("延期期间的利息"),
+    plans.WaivedPart.INTEREST: gettext_lazy("利息"),
+    plans.WaivedPart.PENALTY: gettext_lazy("罚息"),
+    plans.WaivedPart.FEES: gettext_lazy("费用"),
+    plans.WaivedPart.FUTURE_INTEREST_AND_PENALTY: gettext_lazy("今后的利息和罚息"),
+    plans.WaivedPart.PAUSE_INTEREST: gettext_lazy("延期期间的利息"),
 }
 
 
