@@ -330,9 +330,11 @@ def test_consent_page_never_sends_a_user_elsewhere(owner_client, owner):
 # --- logs and error reports -------------------------------------------------------------------------------------
 
 
-def test_the_console_log_masks_phone_numbers_id_numbers_and_emails():
-    console = [h for h in logging.getLogger().handlers if any(isinstance(f, RedactPersonalData) for f in h.filters)]
-    assert console, "the root handler has lost its personal data filter"
+def test_the_console_log_masks_phone_numbers_id_numbers_and_emails(settings):
+    logging_settings = settings.LOGGING
+    assert logging_settings["filters"]["personal_data"]["()"] == "core.logging.RedactPersonalData"
+    assert logging_settings["root"]["handlers"] == ["console"]
+    assert "personal_data" in logging_settings["handlers"]["console"]["filters"]
     buffer = io.StringIO()
     handler = logging.StreamHandler(buffer)
     handler.addFilter(RedactPersonalData())
