@@ -290,7 +290,7 @@ def test_upload_handler_lets_a_file_of_exactly_15_mb_through(settings, tmp_path)
     ("language", "expected"),
     [
         ("en", "“empty.pdf” was not saved: the file is empty."),
-        ("zh-hant", "“empty.pdf”沒有保存：文件是空的。"),
+        ("zh-hant", "「empty.pdf」沒有儲存：檔案是空的。"),
     ],
 )
 def test_refusals_speak_the_users_language(language, expected):
