@@ -360,11 +360,11 @@ DOWN_PAYMENT_TOO_LARGE = _("首付不能达到或超过需要分期还的金额�
 
 @dataclass(frozen=True)
 class ScenarioCard:
-    """A scenario as a card to tap: its name, what it asks to waive, and whether it is the one to ask for first."""
+    """A scenario as a card to tap: its name, what it asks to waive, and whether it is the one to ask for first.
+    What each scenario means is explained once under the cards (GOAL_CHOICES)."""
 
     scenario: plans.Scenario
     label: str | Promise
-    help: str | Promise
     waived: str
     recommended: bool
 
@@ -397,7 +397,6 @@ def _cards(comparison: plans.Comparison | None) -> list[ScenarioCard]:
         ScenarioCard(
             scenario,
             labels[scenario.kind],
-            GOAL_HELP[scenario.kind],
             presenters.waived_parts_text(scenario),
             scenario.kind == comparison.recommended,
         )

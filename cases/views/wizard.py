@@ -121,4 +121,5 @@ def plan_preview(request, code):
     panel = wizard.lender_panel(lender, form, months=numbers["requested_months"], down_payment=numbers["down_payment"])
     if form.errors:
         panel.error = " ".join(str(m) for errors in form.errors.values() for m in errors)
-    return render(request, "cases/wizard/_scenarios.html", {"case": case, "panel": panel})
+    context = {"case": case, "panel": panel, "goal_choices": wizard.GOAL_CHOICES}
+    return render(request, "cases/wizard/_scenarios.html", context)
