@@ -301,24 +301,6 @@ class EvidenceStatusForm(CaseForm):
         status.choices = [("", _("请选择")), *moves] if moves else []
 
 
-class PlanForm(CaseForm):
-    goal = forms.ChoiceField(
-        label=_("您打算申请哪种方案？"),
-        choices=CaseGoal.choices,
-        widget=forms.RadioSelect,
-        error_messages={"required": _("请选择一种方案。")},
-    )
-    requested_months = MonthsField(
-        label=_("分多少期（月）"),
-        required=False,
-        help_text=_("留空则按您的预算算出最少期数。最多 60 期。"),
-    )
-    down_payment = AmountField(label=_("首付（元，可不填）"), help_text=_("签协议时能先还的一笔钱，能提高通过率。"))
-    goal_note = forms.CharField(
-        label=_("其他诉求（可不填）"), max_length=_max_length(Case, "goal_note"), required=False
-    )
-
-
 class CreditorForm(CaseForm):
     """Who a lender's documents are addressed to and how it is reached."""
 
@@ -352,7 +334,10 @@ class LenderPlanForm(CaseForm):
     requested_months = MonthsField(
         label=_("分多少期（月）"),
         required=False,
-        help_text=_("留空则按分给这家的金额算出最少期数。最多 60 期。"),
+        help_text=_(
+            "留空则按分给这家的金额算出最少期数。最多 60 期（5 年）：银行信用卡的个性化分期，"
+            "《商业银行信用卡业务监督管理办法》第七十条规定最长 5 年；其他平台一般也不会同意更长。"
+        ),
     )
     down_payment = AmountField(label=_("首付（元，可不填）"), help_text=_("签协议时能先还的一笔钱，能提高通过率。"))
     installment_rate_percent = PercentField(
