@@ -95,8 +95,9 @@ NO_WORKER_WAIT = health.PROBE_TIMEOUT_SECONDS / 2 * 0.9
 @pytest.mark.django_db
 def test_the_worker_probe_is_kept_a_few_seconds(client):
     assert timed(lambda: client.get("/health/")) >= NO_WORKER_WAIT
-    timings = [timed(lambda: client.get("/health/")) for _ in range(20)]
-    assert max(timings) < 0.2, timings
+    timings = sorted(timed(lambda: client.get("/health/")) for _ in range(20))
+    # None waits for the workers (on a quiet machine each takes a few milliseconds).
+    assert timings[-1] < NO_WORKER_WAIT / 2 and timings[10] < 0.1, timings
     # Once the answer is stale, the next request asks the workers again.
     cache = health.caches[health.PROBE_CACHE]
     up, asked_at = cache.get(health.WORKER_PROBE_KEY)
@@ -116,6 +117,6 @@ def test_concurrent_visitors_wait_for_one_probe_only():
         thread.join()
     durations.sort()
     assert durations[-1] >= NO_WORKER_WAIT  # the one that asked
-    assert durations[-2] < 0.1, durations  # everyone else
+    assert durations[-2] < NO_WORKER_WAIT / 2, durations  # everyone else
     # The fresh answer is kept: the next visitor does not wait.
-    assert timed(health.worker_up_cached) < 0.05
+    assert timed(health.worker_up_cached) < NO_WORKER_WAIT / 2

@@ -121,6 +121,7 @@ def every_step(w: World) -> list[str]:
 HTMX = {"HX-Request": "true"}
 DEBT = lambda w: w.case.debts.first().pk  # noqa: E731
 PROPOSAL = lambda w: DocumentKind.PROPOSAL  # noqa: E731
+LENDER = lambda w: w.case.creditors.first().code  # noqa: E731
 
 MATRIX: dict[str, Entry] = {
     # site
@@ -134,9 +135,7 @@ MATRIX: dict[str, Entry] = {
     "cases:wizard_resume": case_page("wizard_resume", get=(REDIRECT, 404, LOGIN), post=(REDIRECT, 404, LOGIN)),
     "cases:plan_preview": Entry(lender_preview_url, get=(200, 404, LOGIN), post=(200, 404, LOGIN)),
     "cases:wizard_step": case_page("wizard_step", lambda w: wizard.STEPS[0].name, variants=every_step),
-    "cases:creditor_edit": case_page(
-        "creditor_edit", lambda w: w.case.creditors.first().code, post=(REDIRECT, 404, LOGIN)
-    ),
+    "cases:creditor_edit": case_page("creditor_edit", LENDER, post=(REDIRECT, 404, LOGIN)),
     "cases:debt_edit": case_page("debt_edit", DEBT),
     "cases:debt_delete": case_page("debt_delete", DEBT, post=(REDIRECT, 404, LOGIN)),
     "cases:bundle": case_file(case_url("bundle")),
@@ -153,9 +152,9 @@ MATRIX: dict[str, Entry] = {
         file_url("evidence_file_delete"), get=(200, 404, LOGIN), post=(REDIRECT, 404, LOGIN)
     ),
     "cases:document_status": case_page("document_status", headers=HTMX),
-    "cases:document_preview": case_page("document_preview", PROPOSAL),
+    "cases:document_preview": case_page("document_preview", LENDER, PROPOSAL),
     "cases:document_generate": Entry(
-        case_url("document_generate", PROPOSAL), get=(405, 405, LOGIN), post=(REDIRECT, 404, LOGIN)
+        case_url("document_generate", LENDER, PROPOSAL), get=(405, 405, LOGIN), post=(REDIRECT, 404, LOGIN)
     ),
     "cases:document_download": case_file(case_url("document_download", lambda w: document(w).code)),
     # accounts
