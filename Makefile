@@ -2,8 +2,8 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := run
 
-SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk redis-server redis-tools \
-                   poppler-utils gettext
+SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk unicode-data redis-server \
+                   redis-tools poppler-utils gettext
 TEST_SYSTEM_PACKAGES := chromium
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -16,13 +16,17 @@ STATIC_ROOT ?= staticfiles
 HEALTH_WAIT ?= 60
 # The server behind it also serves the tests, which use a database of their own (huabei_negotiate/settings_test.py).
 
-.PHONY: run test bench lint system-packages test-system-packages python setup redis readme-packages
+.PHONY: run test bench lint system-packages test-system-packages python setup fonts redis readme-packages
 # A step that fails half-way leaves no file behind that would look up to date next time.
 .DELETE_ON_ERROR:
 
 # Each step of setup runs only when its inputs changed, so that a second `make run` goes straight to migrate
 # (about a second when there is nothing to apply) and the servers.
 MO_FILES := $(patsubst %.po,%.mo,$(wildcard locale/*/LC_MESSAGES/django.po))
+# The documents' faces, subset from fonts-noto-cjk to the characters of unicode-data's lists (scripts/subset-fonts);
+# made when missing (about a minute), never committed.
+FONTS_DIR := static/documents/fonts
+SUBSET_FONTS := $(foreach face,sc-Regular sc-Bold tc-Regular tc-Bold,$(FONTS_DIR)/NotoSansCJK$(face)-documents.woff2)
 # The directories too: adding, removing or renaming a file changes its directory's time.
 STATIC_SOURCES := $(shell find static)
 # Rewritten by every collectstatic, so it is the stamp of the last one.
@@ -49,13 +53,18 @@ python: $(STAMP)
 %.mo: %.po | system-packages
 	msgfmt --check-format -o $@ $<
 
-# Static files come from static/ and from the installed packages (the requirements stamp); whitenoise's storage
-# compresses and hashes each of them, which takes a while.
-$(STATIC_MANIFEST): $(STATIC_SOURCES) $(STAMP)
+$(SUBSET_FONTS) &: scripts/subset-fonts | system-packages $(STAMP)
+	$(PY) scripts/subset-fonts $(FONTS_DIR)
+
+fonts: $(SUBSET_FONTS)
+
+# Static files come from static/ (the subset fonts included: print.css names them) and from the installed packages
+# (the requirements stamp); whitenoise's storage compresses and hashes each of them, which takes a while.
+$(STATIC_MANIFEST): $(STATIC_SOURCES) $(SUBSET_FONTS) $(STAMP)
 	DEBUG=$${DEBUG:-1} $(PY) manage.py collectstatic --noinput -v 0
 	@touch $@
 
-setup: system-packages python $(MO_FILES) $(STATIC_MANIFEST)
+setup: system-packages python $(MO_FILES) $(SUBSET_FONTS) $(STATIC_MANIFEST)
 	DEBUG=$${DEBUG:-1} $(PY) manage.py migrate --noinput -v 0
 
 redis: system-packages

@@ -1,4 +1,6 @@
-"""The proposal and the letter: real WeasyPrint output read back with pdftotext, the worker flow through Redis."""
+"""The proposal and the letter: real WeasyPrint output read back with pdftotext, pdffonts and pdftoppm on both routes
+(the worker's, with cases/pdf_compact_fonts.py applied, and the public interface alone), compared pixel for pixel
+with stock WeasyPrint drawing the same HTML with the system's fonts; the worker flow through Redis."""
 
 import os
 import re
@@ -7,10 +9,6 @@ import time
 from pathlib import Path
 
 import pytest
-import weasyprint.pdf
-import weasyprint.pdf.fonts
-import weasyprint.pdf.stream
-import weasyprint.text.fonts
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
@@ -19,18 +17,47 @@ from fontTools.pens.t2CharStringPen import T2CharStringPen
 from weasyprint import HTML
 from weasyprint.text import line_break
 
-from cases import pdf, selectors, services
+from cases import pdf, pdf_compact_fonts, selectors, services
 from cases.models import DocumentKind, DocumentStatus, GeneratedDocument
 from cases.samples import sample_case
 from tests.files import tiny_pdf
 
+from .builders import ready_lender
+
 OUTPUT = Path(os.environ.get("TEST_OUTPUT_DIR", "test-output")) / "documents"
+LANGUAGES = ["zh-hans", "zh-hant", "en"]
+SCRIPT = {"zh-hans": "SC", "zh-hant": "TC", "en": "SC"}
 
 
 @pytest.fixture
 def case(owner):
     case = sample_case(owner=owner, title="花呗和信用卡协商", reasons=("unemployment", "illness"))
     return selectors.case_with_parts(case.pk)
+
+
+@pytest.fixture(params=["compact", "public"])
+def route(request):
+    """Each test that takes this runs twice: as the worker renders on WeasyPrint 70, and through the public
+    interface alone, as it would on a WeasyPrint version that cases/pdf_compact_fonts.py refuses."""
+    if request.param == "compact":
+        assert pdf_compact_fonts.apply()
+    try:
+        yield request.param
+    finally:
+        pdf_compact_fonts.remove()
+
+
+class SystemFontsFetcher(pdf.StaticOnlyFetcher):
+    """Stock WeasyPrint's view of the documents: the subset faces refused, so that the system's full faces draw."""
+
+    def fetch(self, url, headers=None):
+        if "/documents/fonts/" in url:
+            raise ValueError("the system's fonts only")
+        return super().fetch(url, headers)
+
+
+def stock_pdf(html: str) -> bytes:
+    return HTML(string=html, base_url=pdf.BASE_URL, url_fetcher=SystemFontsFetcher()).write_pdf()
 
 
 def pdf_text(content: bytes, tmp_path: Path) -> str:
@@ -54,12 +81,14 @@ def save_page_images(content: bytes, name: str) -> None:
 
 
 @pytest.mark.django_db
-def test_proposal_holds_every_figure(case, tmp_path):
-    content = pdf.render_pdf(services.document_html(case=case, kind=DocumentKind.PROPOSAL, language="zh-hans"))
-    save_page_images(content, "proposal")
+def test_proposal_holds_every_figure(case, tmp_path, route):
+    content = pdf.render_pdf(
+        services.document_html(case=case, creditor=ready_lender(case), kind=DocumentKind.PROPOSAL, language="zh-hans")
+    )
+    save_page_images(content, f"proposal-{route}")
     text = pdf_text(content, tmp_path)
     assert "张三" in text and "110105********002X" in text and "11010519491231002X" not in text
-    scenario = selectors.chosen_scenario(case)
+    scenario = selectors.chosen_plans(case)[0].scenario
     assert len(scenario.schedule) == 36
     for row in scenario.schedule:
         assert f"{row.payment:,.2f}" in text, row
@@ -72,9 +101,13 @@ def test_proposal_holds_every_figure(case, tmp_path):
 
 
 @pytest.mark.django_db
-def test_letter_names_the_hardship_and_attachments(case, tmp_path):
-    content = pdf.render_pdf(services.document_html(case=case, kind=DocumentKind.HARDSHIP_LETTER, language="zh-hans"))
-    save_page_images(content, "hardship_letter")
+def test_letter_names_the_hardship_and_attachments(case, tmp_path, route):
+    content = pdf.render_pdf(
+        services.document_html(
+            case=case, creditor=ready_lender(case), kind=DocumentKind.HARDSHIP_LETTER, language="zh-hans"
+        )
+    )
+    save_page_images(content, f"hardship_letter-{route}")
     text = pdf_text(content, tmp_path)
     assert "困难情况说明" in text and "张三" in text and "13800138000" in text
     for item in selectors.case_evidence(case):
@@ -82,16 +115,24 @@ def test_letter_names_the_hardship_and_attachments(case, tmp_path):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("kind", DocumentKind.values)
-def test_only_embedded_subset_fonts(case, tmp_path, kind):
-    content = pdf.render_pdf(services.document_html(case=case, kind=kind, language="zh-hans"))
+def test_each_language_embeds_exactly_its_two_subset_faces(case, tmp_path, route, kind, language):
+    """Regular and Bold of the language's own subset (Traditional faces for zh-hant), embedded as subsets; on the
+    worker's route as bare CFF holding only the glyphs used."""
+    content = pdf.render_pdf(
+        services.document_html(case=case, creditor=ready_lender(case), kind=kind, language=language)
+    )
     fonts = pdf_fonts(content, tmp_path)
-    assert fonts
+    face = f"Noto-Sans-CJK-{SCRIPT[language]}-Subset"
+    assert sorted(row[0].split("+", 1)[1] for row in fonts) == [face, f"{face}-Bold"]
     for row in fonts:
-        name = row[0]
-        assert "+" in name, row  # a subset carries a six-letter tag
-        assert "NotoSansCJK" in name.replace("-", ""), row
+        assert re.fullmatch(r"[A-Z]{6}", row[0].split("+", 1)[0]), row  # a subset carries a six-letter tag
         assert row[-5:-3] == ["yes", "yes"], row  # embedded, subset
+    if route == "compact":
+        assert all(row[1:4] == ["CID", "Type", "0C"] for row in fonts), fonts
+    limit = {"compact": 100, "public": 200}[route]
+    assert len(content) < limit * 1024
 
 
 FOOTERS = {
@@ -104,7 +145,9 @@ FOOTERS = {
 @pytest.mark.django_db
 @pytest.mark.parametrize("language", FOOTERS)
 def test_page_footer_speaks_the_documents_language(case, tmp_path, language):
-    content = pdf.render_pdf(services.document_html(case=case, kind=DocumentKind.PROPOSAL, language=language))
+    content = pdf.render_pdf(
+        services.document_html(case=case, creditor=ready_lender(case), kind=DocumentKind.PROPOSAL, language=language)
+    )
     text = pdf_text(content, tmp_path)
     pages = re.findall(FOOTERS[language], text)
     assert len(pages) >= 2 and pages[0][0] == "1"
@@ -115,14 +158,29 @@ def test_page_footer_speaks_the_documents_language(case, tmp_path, language):
             assert not re.search(footer, text), other
 
 
+def test_footer_words_come_from_the_catalogue_as_a_css_string():
+    from django.utils import translation
+
+    from cases.services import documents
+
+    with translation.override("en"):
+        assert documents.page_footer_content() == '"Page " counter(page) " of " counter(pages)'
+    assert documents._css_string('a"b\\c</style>') == '"a\\22 b\\5c c\\3c /style\\3e "'
+
+
 @pytest.mark.django_db
-@pytest.mark.parametrize("language", ["zh-hans", "en"])
-def test_text_needs_exactly_noto_sans_cjk_sc_regular_and_bold(case, tmp_path, language):
-    content = pdf.render_pdf(services.document_html(case=case, kind=DocumentKind.PROPOSAL, language=language))
+@pytest.mark.parametrize("route", ["compact", "public"], indirect=True)
+def test_a_character_outside_the_subset_prints_from_the_full_face(case, tmp_path, route):
+    """𠮷 and 䶮 are in neither subset: the full Noto Sans CJK SC, named after the subset in print.css, draws them."""
+    html = services.document_html(
+        case=case, creditor=ready_lender(case), kind=DocumentKind.HARDSHIP_LETTER, language="zh-hans"
+    )
+    assert html.count("张三") >= 1
+    content = pdf.render_pdf(html.replace("张三", "张𠮷䶮"))
+    assert "张𠮷䶮" in pdf_text(content, tmp_path)
     fonts = pdf_fonts(content, tmp_path)
-    assert sorted(row[0].split("+", 1)[1] for row in fonts) == ["Noto-Sans-CJK-SC", "Noto-Sans-CJK-SC-Bold"]
-    assert all(row[1:4] == ["CID", "Type", "0C"] for row in fonts), fonts  # bare CFF holding only the used glyphs
-    assert len(content) < 150 * 1024
+    assert "Noto-Sans-CJK-SC" in {row[0].split("+", 1)[1] for row in fonts}
+    assert all(row[-5:-3] == ["yes", "yes"] for row in fonts), fonts
 
 
 def page_images(content: bytes, directory: Path) -> list[bytes]:
@@ -133,19 +191,24 @@ def page_images(content: bytes, directory: Path) -> list[bytes]:
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("language", ["zh-hans", "en"])
-def test_pages_look_as_weasyprint_alone_draws_them(case, tmp_path, monkeypatch, language):
-    """Compact fonts, the trimmed default stylesheet and the print stylesheet parsed once change no pixel."""
-    html = services.document_html(case=case, kind=DocumentKind.PROPOSAL, language=language)
-    ours = pdf.render_pdf(html)
-    monkeypatch.setattr(weasyprint.pdf, "build_fonts_dictionary", pdf._weasyprint_fonts_dictionary)
-    monkeypatch.setattr(weasyprint.pdf.fonts, "get_hb_object_data", weasyprint.text.fonts.get_hb_object_data)
-    monkeypatch.setattr(weasyprint.pdf.stream, "Font", weasyprint.pdf.fonts.Font)
-    fetcher = pdf.StaticOnlyFetcher()
-    theirs = HTML(string=html, base_url=pdf.BASE_URL, url_fetcher=fetcher).write_pdf(font_config=pdf._FONT_CONFIG)
-    assert len(ours) * 3 < len(theirs)
-    images = page_images(ours, tmp_path / "ours")
-    assert len(images) >= 2 and images == page_images(theirs, tmp_path / "theirs")
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("kind", DocumentKind.values)
+def test_pages_look_as_stock_weasyprint_draws_them(case, tmp_path, kind, language):
+    """The subset faces, the compact fonts, the trimmed default stylesheet and the stylesheet parsed once change no
+    pixel: both routes against stock WeasyPrint with the system's full faces, on the same HTML."""
+    html = services.document_html(case=case, creditor=ready_lender(case), kind=kind, language=language)
+    stock = stock_pdf(html)
+    theirs = page_images(stock, tmp_path / "stock")
+    assert len(theirs) >= 1
+    public = pdf.render_pdf(html)
+    assert page_images(public, tmp_path / "public") == theirs
+    assert pdf_compact_fonts.apply()
+    try:
+        compact = pdf.render_pdf(html)
+    finally:
+        pdf_compact_fonts.remove()
+    assert page_images(compact, tmp_path / "compact") == theirs
+    assert len(compact) < len(public) < len(stock)
 
 
 @pytest.mark.django_db
@@ -162,7 +225,7 @@ def test_no_text_is_laid_out_with_opentype_features(case, monkeypatch):
 
     monkeypatch.setattr(line_break, "font_features", recording)
     for kind in DocumentKind.values:
-        pdf.render_pdf(services.document_html(case=case, kind=kind, language="en"))
+        pdf.render_pdf(services.document_html(case=case, creditor=ready_lender(case), kind=kind, language="en"))
     assert requested == []
 
 
@@ -187,8 +250,8 @@ def name_keyed_cff() -> bytes:
 
 def test_only_cid_keyed_cff_fonts_are_renumbered():
     """A name-keyed CFF font finds glyphs by their ids, so it must keep them: WeasyPrint's own subsetting."""
-    assert pdf._first_dict_operator(name_keyed_cff()) == bytes([2])  # FullName
-    assert pdf._first_dict_operator(b"\x01\x00\x04") is None
+    assert pdf_compact_fonts.first_dict_operator(name_keyed_cff()) == bytes([2])  # FullName
+    assert pdf_compact_fonts.first_dict_operator(b"\x01\x00\x04") is None
 
 
 def test_fetcher_refuses_files_and_network():
@@ -198,12 +261,15 @@ def test_fetcher_refuses_files_and_network():
             fetcher.fetch(url)
     response = fetcher.fetch(pdf.BASE_URL + "static/css/app.css")
     assert b"Bootstrap" in response.read()
+    font = fetcher.fetch(pdf.BASE_URL + "static/documents/fonts/NotoSansCJKsc-Regular-documents.woff2")
+    assert font.read(4) == b"wOF2"  # made by scripts/subset-fonts (make test)
 
 
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
 def test_generate_to_download_through_redis_and_a_worker(owner_client, case, media, celery_worker):
-    response = owner_client.post(reverse("cases:document_generate", args=[case.code, "proposal"]))
+    lender = ready_lender(case)
+    response = owner_client.post(reverse("cases:document_generate", args=[case.code, lender.code, "proposal"]))
     assert response.status_code == 302
     document = GeneratedDocument.objects.get(case=case)
     deadline = time.monotonic() + 60
@@ -225,36 +291,50 @@ def test_generate_to_download_through_redis_and_a_worker(owner_client, case, med
 
 
 @pytest.mark.django_db
-def test_status_fragment_polls_only_while_busy(owner_client, case, media, monkeypatch):
+def test_a_version_is_followed_at_once_with_htmx_and_by_refreshing_without_js(owner_client, case, media, monkeypatch):
     monkeypatch.setattr(services.documents, "_queue_render", lambda document_id: None)
-    url = reverse("cases:document_status", args=[case.code])
-    document = services.document_request(case=case, kind=DocumentKind.PROPOSAL)
-    body = owner_client.get(url, HTTP_HX_REQUEST="true").content.decode()
-    assert 'hx-trigger="every 2s"' in body and "刷新" in body
-    services.document_render(document_id=document.pk)
-    body = owner_client.get(url, HTTP_HX_REQUEST="true").content.decode()
-    assert "hx-trigger" not in body and "下载 PDF" in body
-    assert owner_client.get(url).status_code == 302  # without htmx: the case page
+    status = reverse("cases:document_status", args=[case.code])
+    generate = reverse("cases:document_generate", args=[case.code, ready_lender(case).code, "proposal"])
+    section = owner_client.post(generate, HTTP_HX_REQUEST="true").content.decode()
+    assert section.lstrip().startswith('<section id="documents"')  # the section at once, with the new version in it
+    assert 'hx-trigger="load delay:300ms"' in section and 'data-status="pending"' in section
+    page = owner_client.get(reverse("cases:detail", args=[case.code])).content.decode()
+    assert '<noscript><meta http-equiv="refresh" content="2"></noscript>' in page  # without JS, the page refreshes
+    assert f'<a href="{status}">刷新</a>' in page  # and its link sends a request, unlike one to #documents
+    services.document_render(document_id=GeneratedDocument.objects.get(case=case).pk)
+    section = owner_client.get(status, HTTP_HX_REQUEST="true").content.decode()
+    assert "hx-trigger" not in section and "http-equiv" not in section and "下载 PDF" in section
+    assert owner_client.get(status).status_code == 302  # without htmx: the case page
 
 
 @pytest.mark.django_db
 def test_preview_is_the_same_template(owner_client, case):
-    response = owner_client.get(reverse("cases:document_preview", args=[case.code, "proposal"]))
+    preview = reverse("cases:document_preview", args=[case.code, ready_lender(case).code, "proposal"])
+    response = owner_client.get(preview)
     assert response.status_code == 200
-    assert "张三" in response.content.decode()
+    html = response.content.decode()
+    assert "张三" in html and '<link rel="icon" href="/static/favicon' in html
     back = reverse("cases:detail", args=[case.code]) + "#documents"
-    assert f'<nav class="preview-bar"><a href="{back}">' in response.content.decode()
-    assert "preview-bar" not in services.document_html(case=case, kind=DocumentKind.PROPOSAL, language="zh-hans")
-    assert owner_client.get(reverse("cases:document_preview", args=[case.code, "nope"])).status_code == 404
+    assert f'<nav class="preview-bar"><a href="{back}">' in html
+    # The page footer's <style> carries the nonce that the preview's CSP names, and nothing else inline is let in.
+    nonce = re.search(r'<style nonce="([^"]+)">@page', html).group(1)
+    assert f"style-src 'self' 'nonce-{nonce}'" in response["Content-Security-Policy"]
+    assert "unsafe-inline" not in response["Content-Security-Policy"]
+    printed = services.document_html(
+        case=case, creditor=ready_lender(case), kind=DocumentKind.PROPOSAL, language="zh-hans"
+    )
+    assert "preview-bar" not in printed and "<style>@page" in printed
+    nope = reverse("cases:document_preview", args=[case.code, ready_lender(case).code, "nope"])
+    assert owner_client.get(nope).status_code == 404
 
 
 @pytest.mark.django_db
 def test_outsiders_get_404(outsider_client, anonymous_client, case, media, monkeypatch):
     monkeypatch.setattr(services.documents, "_queue_render", lambda document_id: None)
-    document = services.document_request(case=case, kind=DocumentKind.PROPOSAL)
+    document = services.document_request(case=case, creditor=ready_lender(case), kind=DocumentKind.PROPOSAL)
     services.document_render(document_id=document.pk)
     urls = [
-        reverse("cases:document_preview", args=[case.code, "proposal"]),
+        reverse("cases:document_preview", args=[case.code, ready_lender(case).code, "proposal"]),
         reverse("cases:document_status", args=[case.code]),
         reverse("cases:document_download", args=[case.code, document.code]),
     ]
@@ -264,7 +344,7 @@ def test_outsiders_get_404(outsider_client, anonymous_client, case, media, monke
     for url in urls[:2]:
         assert anonymous_client.get(url).status_code == 302, url
     assert anonymous_client.get(urls[2]).status_code == 404
-    generate = reverse("cases:document_generate", args=[case.code, "proposal"])
+    generate = reverse("cases:document_generate", args=[case.code, ready_lender(case).code, "proposal"])
     assert outsider_client.post(generate).status_code == 404
     assert GeneratedDocument.objects.filter(case=case).count() == 1
 
@@ -272,7 +352,7 @@ def test_outsiders_get_404(outsider_client, anonymous_client, case, media, monke
 @pytest.mark.django_db
 def test_a_version_made_before_the_case_changed_is_marked_out_of_date(owner_client, case, media, monkeypatch):
     monkeypatch.setattr(services.documents, "_queue_render", lambda document_id: None)
-    document = services.document_request(case=case, kind=DocumentKind.PROPOSAL)
+    document = services.document_request(case=case, creditor=ready_lender(case), kind=DocumentKind.PROPOSAL)
     services.document_render(document_id=document.pk)
     detail = reverse("cases:detail", args=[case.code])
 
@@ -281,7 +361,9 @@ def test_a_version_made_before_the_case_changed_is_marked_out_of_date(owner_clie
         return selectors.outdated_documents(case, selectors.case_documents(case))
 
     assert outdated() == set()
-    services.contact_log_create(case=case, occurred_at=timezone.now(), channel="app_chat", summary="问了停息")
+    services.contact_log_create(
+        case=case, creditor=case.creditors.first(), occurred_at=timezone.now(), channel="app_chat", summary="问了停息"
+    )
     services.case_mark_step(case=case, step="review")
     assert outdated() == set()  # neither a call nor moving through the wizard changes what the documents print
     assert "内容已变动" not in owner_client.get(detail).content.decode()
@@ -292,7 +374,7 @@ def test_a_version_made_before_the_case_changed_is_marked_out_of_date(owner_clie
     page = owner_client.get(detail).content.decode()
     assert "内容已变动，请重新生成" in page and 'id="bundle-outdated"' in page
 
-    newer = services.document_request(case=case, kind=DocumentKind.PROPOSAL)
+    newer = services.document_request(case=case, creditor=ready_lender(case), kind=DocumentKind.PROPOSAL)
     services.document_render(document_id=newer.pk)
     assert outdated() == set()
     services.debt_update(debt=case.debts.first(), principal="12500")

@@ -35,3 +35,22 @@ def test_every_scheduled_task_runs_on_the_worker(celery_app, celery_worker, sett
         result = celery_app.send_task(entry["task"])
         assert result.get(timeout=20) is not None, entry["task"]
         assert result.successful(), entry["task"]
+
+
+def test_each_worker_process_prepares_the_renderer_when_it_starts():
+    """Sent by a prefork worker in each child before its first job: WeasyPrint's internals applied on the version
+    they were written for, the print stylesheet loaded, everything alive so far frozen out of the collector's way."""
+    import gc
+
+    from celery.signals import worker_process_init
+
+    from cases import pdf_compact_fonts
+
+    pdf_compact_fonts.remove()
+    try:
+        worker_process_init.send(sender=None)
+        assert pdf_compact_fonts.is_applied()
+        assert gc.get_freeze_count() > 100_000  # Django, WeasyPrint and the parsed stylesheet
+    finally:
+        gc.unfreeze()
+        pdf_compact_fonts.remove()

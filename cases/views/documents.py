@@ -3,16 +3,21 @@
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
+from django.middleware.csp import get_nonce
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.csp import CSP
 from django.utils.functional import Promise
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.views.decorators.csp import csp_override
 from django.views.decorators.http import require_http_methods
+from django_htmx.http import HttpResponseClientRefresh
 
 from .. import selectors, services
 from ..models import Case, Creditor, DocumentKind, DocumentStatus, GeneratedDocument
@@ -71,14 +76,24 @@ def _creditor_for(case: Case, creditor_code) -> Creditor:
     return get_object_or_404(Creditor, case=case, code=creditor_code)
 
 
+# The document's own <style> (its page footer, in its language) is let in by a nonce, and nothing else inline.
+_PREVIEW_CSP = {**settings.SECURE_CSP, "style-src": [*settings.SECURE_CSP["style-src"], CSP.NONCE]}
+
+
 @login_required
+@csp_override(_PREVIEW_CSP)
 def document_preview(request, code, creditor_code, kind):
     """One lender's document in the browser, from the same template the worker prints."""
     case = case_for(request, code)
     creditor = _creditor_for(case, creditor_code)
     back_url = reverse("cases:detail", args=[case.code]) + "#documents"
     html = services.document_html(
-        case=case, creditor=creditor, kind=_document_kind(kind), language=get_language(), back_url=back_url
+        case=case,
+        creditor=creditor,
+        kind=_document_kind(kind),
+        language=get_language(),
+        back_url=back_url,
+        style_nonce=str(get_nonce(request)),
     )
     return HttpResponse(html)
 
@@ -86,6 +101,8 @@ def document_preview(request, code, creditor_code, kind):
 @login_required
 @require_http_methods(["POST"])
 def document_generate(request, code, creditor_code, kind):
+    """With htmx, the documents section comes back at once, the new version in it, and follows it from there; without
+    JS, the case page, which refreshes itself while a version is being made."""
     case = case_for(request, code)
     creditor = _creditor_for(case, creditor_code)
     try:
@@ -94,7 +111,11 @@ def document_generate(request, code, creditor_code, kind):
         )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
+        if request.htmx:
+            return HttpResponseClientRefresh()  # the case page, with the message saying what is missing
     else:
+        if request.htmx:
+            return render(request, "cases/_documents.html", {"case": case, **documents_context(case)})
         messages.success(
             request,
             _("已开始生成给%(lender)s的%(kind)s第 %(version)s 版，通常几秒钟完成。")
@@ -105,7 +126,8 @@ def document_generate(request, code, creditor_code, kind):
 
 @login_required
 def document_status(request, code):
-    """The documents section alone: htmx polls it while a version is being made; without JS, the case page."""
+    """The documents section alone: htmx asks for it again 0.3 s after each answer while a version is being made;
+    without JS, the case page (the section's "refresh" link comes here, so that it sends a request)."""
     case = case_for(request, code)
     if not request.htmx:
         return redirect(reverse("cases:detail", args=[case.code]) + "#documents")

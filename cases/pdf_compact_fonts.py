@@ -1,0 +1,298 @@
+"""What the renderer needs from WeasyPrint's internals, in one place, applied only on the version it was written for.
+
+WeasyPrint's public interface (cases/pdf.py with the subset faces of static/documents/print.css) already renders
+every document correctly. On WeasyPrint 70 the worker also applies this module when it starts
+(huabei_negotiate/celery.py); on any other version `apply()` logs a warning and changes nothing, so an upgrade costs
+speed and size, never a document. Importing this module changes nothing either.
+
+What it buys, measured by `make bench` on the proposal (3 pages; README, "What `make bench` shows"): the PDF goes
+from about 130 KB to under 60 KB, and a render takes about a quarter less time than the public route alone.
+- Compact font subsets. WeasyPrint subsets a font keeping every glyph id up to the highest one used, so that the
+  ids in the page content stay valid; even the 9,600-glyph subset faces then embed thousands of empty slots (hmtx,
+  vmtx, the CFF's offsets), in two subsetting passes. Noto Sans CJK's outlines are CID-keyed CFF: a PDF viewer finds
+  a glyph by CID through the CFF's charset, and HarfBuzz keeps the original CIDs in the charset when it renumbers
+  the glyphs. So the subset leaves the empty slots out and goes into the PDF as a bare CFF (FontFile3
+  /CIDFontType0C, readable by every viewer since PDF 1.3) while the page content, the widths and the ToUnicode map
+  stay as WeasyPrint wrote them.
+- No copy of each face. WeasyPrint's Font copies its whole font file when it is made, at the first glyph drawn in
+  it: fresh memory every render. Only the ways of embedding other than the compact one read that copy, so the fonts
+  bound for those get it when the fonts dictionary is built, and none is made before.
+- A default stylesheet without its footnote and note rules. WeasyPrint styles five pseudo-elements
+  (::footnote-call, ::footnote-marker, ::note-call, ::note-marker, ::note-callback) with selectors that match every
+  element, so each element gets five more computed styles whether or not the document has a footnote: 8 % of the
+  proposal's render. The documents have neither (a template that adds some must style them itself).
+
+Proposed to WeasyPrint itself, as a pull request would describe it:
+  "Embed CID-keyed CFF fonts as compact subsets. For a CID-keyed CFF font, subset without
+  HB_SUBSET_FLAGS_RETAIN_GIDS and embed the CFF table alone as FontFile3 /CIDFontType0C: the content stream's
+  glyph codes are CIDs, which the subset's charset keeps, so /W and /ToUnicode need no change. With Noto Sans CJK
+  this divides the size of a PDF by up to six and spares the second subsetting pass. Also read a face's data
+  lazily in Font (only the fontTools paths need it), and add the footnote/note pseudo-element rules to the user
+  agent stylesheet only when a document uses float: footnote or notes."
+Once WeasyPrint does this itself, the module has nothing left to do and goes away.
+"""
+
+import functools
+import logging
+import threading
+
+import weasyprint
+
+logger = logging.getLogger(__name__)
+
+WRITTEN_FOR = "70"  # WeasyPrint's major version whose internals this module knows
+_CFF_TAG = "CFF "
+_ROS_OPERATOR = b"\x0c\x1e"  # the first operator of a CID-keyed font's Top DICT, and found in no other
+
+_originals: dict[str, object] = {}  # "module:name" -> what WeasyPrint had there, while applied
+_document_class = None
+
+
+def apply(*, version: str | None = None) -> bool:
+    """Use the internals below if WeasyPrint is the version they were written for; say so and do nothing otherwise.
+
+    Returns whether they are in use. `version` is WeasyPrint's own unless given (the tests give another).
+    """
+    version = weasyprint.__version__ if version is None else version
+    if version.split(".")[0] != WRITTEN_FOR:
+        logger.warning(
+            "WeasyPrint %s is not the version cases/pdf_compact_fonts.py was written for (%s.x): documents are "
+            "rendered through WeasyPrint's public interface only, correct but larger and slower.",
+            version,
+            WRITTEN_FOR,
+        )
+        return False
+    if is_applied():
+        return True
+    try:
+        replacements = _replacements()
+    except (ImportError, AttributeError) as error:  # a patch release that moved something
+        logger.warning("WeasyPrint %s lacks what cases/pdf_compact_fonts.py replaces (%s): not applied", version, error)
+        return False
+    global _document_class
+    for (module, name), replacement in replacements.items():
+        _originals[f"{module.__name__}:{name}"] = getattr(module, name)
+        setattr(module, name, replacement)
+    _document_class = _trimmed_document_class()
+    return True
+
+
+def remove() -> None:
+    """Give WeasyPrint its own functions back (the bench and the tests compare both routes in one process)."""
+    global _document_class
+    import importlib
+
+    for key, original in _originals.items():
+        module_name, name = key.split(":")
+        setattr(importlib.import_module(module_name), name, original)
+    _originals.clear()
+    _document_class = None
+
+
+def is_applied() -> bool:
+    return bool(_originals)
+
+
+def document_class() -> type[weasyprint.HTML]:
+    """The HTML class to render with: WeasyPrint's own unless this module is applied."""
+    return _document_class or weasyprint.HTML
+
+
+def _replacements() -> dict:
+    import weasyprint.pdf
+    import weasyprint.pdf.fonts
+    import weasyprint.pdf.stream
+    from weasyprint.html import UA, UA_FORM_STYLESHEET  # noqa: F401 (checked here, used by the document class)
+    from weasyprint.pdf.fonts import Font
+    from weasyprint.text.ffi import harfbuzz, harfbuzz_subset  # noqa: F401
+    from weasyprint.text.fonts import get_hb_object_data
+
+    weasyprint_fonts_dictionary = weasyprint.pdf.build_fonts_dictionary
+    making_font = threading.local()
+
+    def fonts_dictionary(pdf, fonts, compress, subset, options):
+        """WeasyPrint's fonts dictionary, with CID-keyed CFF faces subset compactly and embedded as bare CFF."""
+        bare_cff = {}  # font hash -> the CFF table of its compact subset
+
+        def compact_subset(font, to_unicode, hinting):
+            subset_font = _compact_cid_subset(font, to_unicode, hinting) if to_unicode else None
+            if subset_font is None:
+                load_file(font)
+                Font.subset(font, to_unicode, hinting)
+            else:
+                font.file_content, bare_cff[font.hash] = subset_font
+
+        compact = subset and harfbuzz_subset is not None and harfbuzz.hb_version_atleast(4, 1, 0)
+        for font in fonts.values():
+            if compact and not font.used_in_forms and _is_cid_keyed_cff(font):
+                font.subset = functools.partial(compact_subset, font)
+            else:
+                load_file(font)
+        dictionary = weasyprint_fonts_dictionary(pdf, fonts, compress, subset, options)
+        for font_hash, cff in bare_cff.items():
+            font_file = _font_file(pdf, dictionary[font_hash])
+            font_file.stream = [cff]
+            font_file.extra["Subtype"] = "/CIDFontType0C"
+        return dictionary
+
+    def face_data(hb_object, ot_color=None, glyph=None):
+        """get_hb_object_data as WeasyPrint's fonts module calls it: no copy of the face for a Font being made."""
+        if ot_color is None and getattr(making_font, "active", False):
+            return b""
+        return get_hb_object_data(hb_object, ot_color, glyph)
+
+    class LazyFont(Font):
+        def __init__(self, pango_font, description, font_size):
+            making_font.active = True
+            try:
+                super().__init__(pango_font, description, font_size)
+            finally:
+                making_font.active = False
+
+    def load_file(font) -> None:
+        if not font.file_content:
+            font.file_content = get_hb_object_data(font.hb_face)
+
+    return {
+        (weasyprint.pdf, "build_fonts_dictionary"): fonts_dictionary,
+        (weasyprint.pdf.fonts, "get_hb_object_data"): face_data,
+        (weasyprint.pdf.stream, "Font"): LazyFont,
+    }
+
+
+def _trimmed_document_class() -> type[weasyprint.HTML]:
+    from weasyprint import CSS
+    from weasyprint.html import UA, UA_FORM_STYLESHEET
+
+    ua_stylesheet = CSS(string=_without_notes(UA))
+
+    class DocumentHTML(weasyprint.HTML):
+        def _ua_stylesheets(self, forms=False):
+            return [ua_stylesheet, UA_FORM_STYLESHEET] if forms else [ua_stylesheet]
+
+    return DocumentHTML
+
+
+def _without_notes(stylesheet: str) -> str:
+    """A stylesheet less its rules for the ::footnote-* and ::note-* pseudo-elements."""
+    import tinycss2
+
+    kept = []
+    for rule in tinycss2.parse_stylesheet(stylesheet, skip_comments=True, skip_whitespace=True):
+        selector = tinycss2.serialize(rule.prelude).strip() if rule.type == "qualified-rule" else ""
+        if not selector.startswith(("::footnote-", "::note-")):
+            kept.append(rule.serialize())
+    return "\n".join(kept)
+
+
+# --- CID-keyed CFF ---------------------------------------------------------------------------------------------
+
+
+def _is_cid_keyed_cff(font) -> bool:
+    from weasyprint.text.ffi import ffi, harfbuzz
+
+    if font.bitmap or font.png or font.svg or font.colr or "fvar" in font.tables or _CFF_TAG not in font.tables:
+        return False
+    blob = harfbuzz.hb_face_reference_table(font.hb_face, harfbuzz.hb_tag_from_string(_CFF_TAG.encode(), -1))
+    try:
+        length = ffi.new("unsigned int *")
+        data = harfbuzz.hb_blob_get_data(blob, length)
+        # The header, the font's name and the Top DICT come first: a few hundred bytes, not the megabytes of outlines.
+        return data != ffi.NULL and first_dict_operator(ffi.unpack(data, min(length[0], 1024))) == _ROS_OPERATOR
+    finally:
+        harfbuzz.hb_blob_destroy(blob)
+
+
+def first_dict_operator(cff: bytes) -> bytes | None:
+    """The first operator of the Top DICT of a CFF table (Adobe TN 5176), or None when it cannot be read."""
+    try:
+        position = _after_index(cff, cff[2])  # the header's size, then the Name INDEX
+        count, offset_size = int.from_bytes(cff[position : position + 2], "big"), cff[position + 2]
+        if count == 0:
+            return None
+        first_offset = int.from_bytes(cff[position + 3 : position + 3 + offset_size], "big")
+        position += 3 + (count + 1) * offset_size + first_offset - 1
+        while True:  # skip the operands before the first operator
+            byte = cff[position]
+            if byte <= 21:
+                return cff[position : position + 2] if byte == 12 else cff[position : position + 1]
+            if byte == 28:
+                position += 3
+            elif byte == 29:
+                position += 5
+            elif byte == 30:  # a real number: nibbles up to the one that is 0xf
+                position += 1
+                while cff[position] >> 4 != 0xF and cff[position] & 0xF != 0xF:
+                    position += 1
+                position += 1
+            elif byte <= 246:
+                position += 1
+            elif byte <= 254:
+                position += 2
+            else:
+                return None
+    except IndexError:
+        return None
+
+
+def _after_index(cff: bytes, position: int) -> int:
+    count = int.from_bytes(cff[position : position + 2], "big")
+    if count == 0:
+        return position + 2
+    offset_size = cff[position + 2]
+    last = position + 3 + count * offset_size
+    return last + offset_size - 1 + int.from_bytes(cff[last : last + offset_size], "big")
+
+
+def _compact_cid_subset(font, to_unicode: dict, hinting: bool) -> tuple[bytes, bytes] | None:
+    """The used glyphs of `font`, renumbered: (an OpenType font holding only its CFF table, that CFF table)."""
+    from weasyprint.text.ffi import ffi, harfbuzz, harfbuzz_subset
+    from weasyprint.text.fonts import get_hb_object_data
+
+    subset_input = harfbuzz_subset.hb_subset_input_create_or_fail()
+    if subset_input == ffi.NULL:
+        return None
+    subset_input = ffi.gc(subset_input, harfbuzz_subset.hb_subset_input_destroy)
+    glyphs = sorted(to_unicode)
+    harfbuzz.hb_set_add_sorted_array(
+        harfbuzz_subset.hb_subset_input_glyph_set(subset_input), ffi.new("hb_codepoint_t[]", glyphs), len(glyphs)
+    )
+    flags = harfbuzz_subset.HB_SUBSET_FLAGS_DESUBROUTINIZE
+    if not hinting:
+        flags |= harfbuzz_subset.HB_SUBSET_FLAGS_NO_HINTING
+    if font.missing:
+        flags |= harfbuzz_subset.HB_SUBSET_FLAGS_NOTDEF_OUTLINE
+    harfbuzz_subset.hb_subset_input_set_flags(subset_input, flags)
+    # Every other table (metrics, cmap, layout, names) would be subset only to be thrown away: the PDF carries the
+    # widths and the text itself. Dropping GSUB also spares the closure over its substitutions.
+    tags = sorted(harfbuzz.hb_tag_from_string(tag.encode(), -1) for tag in font.tables if tag != _CFF_TAG)
+    harfbuzz.hb_set_add_sorted_array(
+        harfbuzz_subset.hb_subset_input_set(subset_input, harfbuzz_subset.HB_SUBSET_SETS_DROP_TABLE_TAG),
+        ffi.new("hb_codepoint_t[]", tags),
+        len(tags),
+    )
+    face = harfbuzz_subset.hb_subset_or_fail(font.hb_face, subset_input)
+    if face == ffi.NULL:
+        return None
+    face = ffi.gc(face, harfbuzz.hb_face_destroy)
+    opentype = get_hb_object_data(face)
+    table = harfbuzz.hb_face_reference_table(face, harfbuzz.hb_tag_from_string(_CFF_TAG.encode(), -1))
+    try:
+        length = ffi.new("unsigned int *")
+        data = harfbuzz.hb_blob_get_data(table, length)
+        cff = ffi.unpack(data, length[0]) if data != ffi.NULL else b""
+    finally:
+        harfbuzz.hb_blob_destroy(table)
+    if not opentype or opentype[:4] != b"OTTO" or not cff:
+        return None
+    return opentype, cff
+
+
+def _font_file(pdf, font_reference: bytes):
+    """The stream of the font program behind a Type0 font: font -> descendant CIDFont -> descriptor -> FontFile3."""
+
+    def resolve(reference):
+        return pdf.objects[int(reference.split()[0])]
+
+    descendant = resolve(resolve(font_reference)["DescendantFonts"][0])
+    return resolve(resolve(descendant["FontDescriptor"])["FontFile3"])

@@ -1,0 +1,108 @@
+"""cases/pdf_compact_fonts.py: applied only on the WeasyPrint version it was written for, and then only when asked;
+refused, it changes nothing and the renderer still makes a correct PDF through WeasyPrint's public interface."""
+
+import logging
+import re
+import subprocess
+import sys
+
+import pytest
+import weasyprint
+import weasyprint.pdf
+import weasyprint.pdf.fonts
+import weasyprint.pdf.stream
+import weasyprint.text.fonts
+
+from cases import pdf, pdf_compact_fonts, selectors, services
+from cases.models import DocumentKind
+from cases.samples import sample_case
+
+from .builders import ready_lender
+from .test_documents import page_images, pdf_fonts, pdf_text, stock_pdf
+
+
+def weasyprints_own() -> dict:
+    return {
+        "build_fonts_dictionary": weasyprint.pdf.build_fonts_dictionary,
+        "get_hb_object_data": weasyprint.pdf.fonts.get_hb_object_data,
+        "Font": weasyprint.pdf.stream.Font,
+    }
+
+
+@pytest.fixture(autouse=True)
+def stock_weasyprint():
+    """Every test starts and ends with WeasyPrint as it is shipped."""
+    pdf_compact_fonts.remove()
+    assert weasyprints_own() == {
+        "build_fonts_dictionary": weasyprint.pdf.fonts.build_fonts_dictionary,
+        "get_hb_object_data": weasyprint.text.fonts.get_hb_object_data,
+        "Font": weasyprint.pdf.fonts.Font,
+    }
+    yield
+    pdf_compact_fonts.remove()
+
+
+def test_importing_the_renderer_changes_nothing_in_weasyprint():
+    """A fresh interpreter: `import cases.pdf` leaves WeasyPrint's functions as they are."""
+    code = (
+        "import django; django.setup(); import weasyprint.pdf, weasyprint.pdf.fonts, weasyprint.pdf.stream;"
+        "import cases.pdf;"
+        "assert weasyprint.pdf.build_fonts_dictionary is weasyprint.pdf.fonts.build_fonts_dictionary;"
+        "assert weasyprint.pdf.stream.Font is weasyprint.pdf.fonts.Font;"
+        "assert not cases.pdf_compact_fonts.is_applied(); print('unchanged')"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "unchanged"
+
+
+def test_on_its_own_version_it_is_applied_and_removed_cleanly():
+    before = weasyprints_own()
+    assert weasyprint.__version__.split(".")[0] == pdf_compact_fonts.WRITTEN_FOR
+    assert pdf_compact_fonts.apply()
+    assert pdf_compact_fonts.is_applied() and pdf_compact_fonts.apply()  # twice is once
+    assert all(weasyprints_own()[name] is not original for name, original in before.items())
+    assert pdf_compact_fonts.document_class() is not weasyprint.HTML
+    pdf_compact_fonts.remove()
+    assert weasyprints_own() == before and pdf_compact_fonts.document_class() is weasyprint.HTML
+
+
+@pytest.mark.parametrize("version", ["69.2", "71.0", "100.0b1"])
+def test_any_other_version_is_refused_with_a_warning(caplog, version):
+    before = weasyprints_own()
+    with caplog.at_level(logging.WARNING, logger="cases.pdf_compact_fonts"):
+        assert pdf_compact_fonts.apply(version=version) is False
+    assert f"WeasyPrint {version} is not the version" in caplog.text
+    assert weasyprints_own() == before and not pdf_compact_fonts.is_applied()
+    assert pdf_compact_fonts.document_class() is weasyprint.HTML
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("kind", DocumentKind.values)
+def test_refused_the_worker_still_renders_a_correct_pdf(owner, tmp_path, kind):
+    """As a worker on an unknown WeasyPrint version starts: the module refused, then the same render call."""
+    from huabei_negotiate.celery import prepare_renderer
+
+    case = selectors.case_with_parts(sample_case(owner=owner, title="花呗和信用卡协商").pk)
+    html = services.document_html(case=case, creditor=ready_lender(case), kind=kind, language="zh-hans")
+    assert pdf_compact_fonts.apply(version="69.0") is False
+    content = pdf.render_pdf(html)
+    text = pdf_text(content, tmp_path)
+    assert "张三" in text and re.search(r"第\s*1\s*页\s*/\s*共", text)
+    for item in selectors.case_evidence(case):
+        assert item.display_title in text
+    fonts = pdf_fonts(content, tmp_path)
+    faces = sorted(row[0].split("+", 1)[1] for row in fonts)
+    assert faces == ["Noto-Sans-CJK-SC-Subset", "Noto-Sans-CJK-SC-Subset-Bold"]
+    assert all(row[-5:-3] == ["yes", "yes"] for row in fonts), fonts  # embedded subsets
+    assert page_images(content, tmp_path / "refused") == page_images(stock_pdf(html), tmp_path / "stock")
+    assert len(content) < 170 * 1024
+
+    prepare_renderer()  # what the worker runs at start, here on the version the module knows
+    try:
+        assert pdf_compact_fonts.is_applied()
+        compact = pdf.render_pdf(html)
+        assert len(compact) < len(content) and pdf_text(compact, tmp_path) == text
+    finally:
+        import gc
+
+        gc.unfreeze()
