@@ -73,12 +73,6 @@ class Case(models.Model):
     status = models.CharField(_("状态"), max_length=20, choices=CaseStatus.choices, default=CaseStatus.PREPARING)
     overdue_products = models.JSONField(_("逾期的产品"), default=list, blank=True)
     overdue_since = models.DateField(_("最早逾期日"), null=True, blank=True)
-    goal = models.CharField(_("协商目标"), max_length=20, choices=CaseGoal.choices, blank=True)
-    goal_note = models.CharField(_("目标说明"), max_length=200, blank=True)
-    requested_months = models.PositiveSmallIntegerField(
-        _("申请期数"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(plans.MAX_MONTHS)]
-    )
-    down_payment = models.DecimalField(_("首付金额"), default=Decimal("0.00"), **MONEY)
     first_due_date = models.DateField(_("首期还款日"), null=True, blank=True)
     debtor_name = models.CharField(_("姓名"), max_length=50, blank=True)
     id_number = EncryptedCharField(_("身份证号"), max_length=18, blank=True, null=True)
@@ -101,14 +95,7 @@ class Case(models.Model):
             models.Index(fields=["status"], name="case_status"),
         ]
         constraints = [
-            models.CheckConstraint(condition=models.Q(down_payment__gte=0), name="case_down_payment_not_negative"),
-            models.CheckConstraint(
-                condition=models.Q(requested_months__isnull=True)
-                | models.Q(requested_months__range=(1, plans.MAX_MONTHS)),
-                name="case_requested_months_in_range",
-            ),
             models.CheckConstraint(condition=models.Q(status__in=CaseStatus.values), name="case_status_valid"),
-            models.CheckConstraint(condition=models.Q(goal__in=["", *CaseGoal.values]), name="case_goal_valid"),
         ]
 
     def __str__(self) -> str:

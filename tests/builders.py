@@ -188,5 +188,5 @@ def ready_lender(case: Case):
     if hardship is None or hardship.budget_updated_at is None:
         services.hardship_save(case=case, monthly_income="6000", household_expenses="3500")
     for creditor in case.creditors.filter(goal=""):
-        services.creditor_choose_plan(creditor=creditor, goal=case.goal or CaseGoal.INTEREST_FROZEN)
+        services.creditor_choose_plan(creditor=creditor, goal=CaseGoal.INTEREST_FROZEN)
     return case.creditors.order_by("position", "pk").first()

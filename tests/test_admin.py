@@ -407,7 +407,7 @@ def test_a_case_saved_in_the_admin_keeps_its_id_number(superuser_client, objects
 
 def test_a_history_entry_names_the_case_not_the_debtor(superuser_client, objects):
     case = objects[Case]
-    post_form(superuser_client, Case, {"goal_note": "先试停息"}, case.pk)
+    post_form(superuser_client, Case, {"contact_phone": "13900139000"}, case.pk)
     entry = LogEntry.objects.get(object_id=str(case.pk))
     assert entry.object_repr == case.title
     assert VALID_ID not in entry.change_message

@@ -33,8 +33,9 @@ from .builders import make_agreement, make_case, make_contact, make_debt, make_h
 def rows(owner, settings, tmp_path) -> dict[type[models.Model], models.Model]:
     """One row of each model with rules, all in one case, made the way the app makes them."""
     settings.MEDIA_ROOT = tmp_path
-    case = make_case(owner, goal=CaseGoal.INSTALLMENTS, requested_months=12)
+    case = make_case(owner)
     debt = make_debt(case, minimum_payment="500")
+    services.creditor_choose_plan(creditor=debt.creditor, goal=CaseGoal.INSTALLMENTS, requested_months=12)
     hardship = make_hardship(case, dependents=1)
     evidence = case.evidence.get(kind=EvidenceKind.ID_CARD)
     upload(evidence)
@@ -58,11 +59,7 @@ def rows(owner, settings, tmp_path) -> dict[type[models.Model], models.Model]:
 
 # (model, field, a value the rule refuses, the constraint that refuses it)
 REFUSED = [
-    (Case, "down_payment", Decimal("-0.01"), "case_down_payment_not_negative"),
-    (Case, "requested_months", 0, "case_requested_months_in_range"),
-    (Case, "requested_months", 61, "case_requested_months_in_range"),
     (Case, "status", "closed", "case_status_valid"),
-    (Case, "goal", "forgive_everything", "case_goal_valid"),
     (Debt, "principal", Decimal("-1"), "debt_amounts_not_negative"),
     (Debt, "interest", Decimal("-1"), "debt_amounts_not_negative"),
     (Debt, "penalty_interest", Decimal("-1"), "debt_amounts_not_negative"),
@@ -73,12 +70,13 @@ REFUSED = [
     (Debt, "lender", "loan_shark", "debt_lender_valid"),
     (Creditor, "kind", "loan_shark", "creditor_kind_valid"),
     (Creditor, "goal", "forgive_everything", "creditor_goal_valid"),
-    (Creditor, "down_payment", Decimal("-1"), "creditor_amounts_not_negative"),
+    (Creditor, "down_payment", Decimal("-0.01"), "creditor_amounts_not_negative"),
     (Creditor, "installment_fee", Decimal("-1"), "creditor_amounts_not_negative"),
     (Creditor, "monthly_share", Decimal("-1"), "creditor_amounts_not_negative"),
     (Creditor, "installment_annual_rate", Decimal("0.360001"), "creditor_installment_rate_in_range"),
     (Creditor, "deferral_months", 0, "creditor_deferral_months_in_range"),
     (Creditor, "deferral_months", 7, "creditor_deferral_months_in_range"),
+    (Creditor, "requested_months", 0, "creditor_requested_months_in_range"),
     (Creditor, "requested_months", 61, "creditor_requested_months_in_range"),
     (Hardship, "monthly_income", Decimal("-1"), "hardship_amounts_not_negative"),
     (Hardship, "income_before", Decimal("-1"), "hardship_amounts_not_negative"),
@@ -114,17 +112,17 @@ REFUSED = [
 
 # The edges of each range, and the empty values, are still allowed: the rules are not stricter than the services.
 ALLOWED = [
-    (Case, "down_payment", Decimal("0")),
-    (Case, "requested_months", None),
-    (Case, "requested_months", 1),
-    (Case, "requested_months", 60),
-    (Case, "goal", ""),
     (Debt, "minimum_payment", None),
     (Debt, "daily_rate", Decimal("0")),
     (Debt, "daily_rate", Decimal("0.01")),
     (Hardship, "dependents", 20),
     (Hardship, "income_before", None),
     (Hardship, "safety_margin", None),
+    (Creditor, "goal", ""),
+    (Creditor, "down_payment", Decimal("0")),
+    (Creditor, "requested_months", None),
+    (Creditor, "requested_months", 1),
+    (Creditor, "requested_months", 60),
     (Creditor, "monthly_share", None),
     (Creditor, "deferral_months", 6),
     (Evidence, "supports", ""),

@@ -9,7 +9,7 @@ from django.http import Http404
 
 from cases import plans, selectors, services
 from cases.models import DocumentKind, DocumentStatus, EvidenceKind, EvidenceStatus
-from cases.samples import sample_case
+from cases.samples import sample_case, sample_lender
 
 from .builders import give_file, make_case, make_debt, make_document, make_hardship, pdf, photo, today, upload
 
@@ -117,24 +117,37 @@ class TestBudget:
 
 class TestScenarios:
     def test_none_until_both_debts_and_budget_are_known(self, case):
-        assert selectors.case_comparison(case) is None
+        assert selectors.budget_split(case) is None and selectors.chosen_plans(case) == []
         make_debt(case)
-        assert selectors.case_comparison(case) is None
+        assert selectors.budget_split(case) is None and selectors.chosen_plans(case) == []
         make_hardship(case)
         case.refresh_from_db()
-        comparison = selectors.case_comparison(case)
+        (lender,) = selectors.budget_split(case).lenders
+        comparison = selectors.creditor_comparison(lender.creditor, lender.share)
         assert {scenario.kind for scenario in comparison.scenarios} == set(plans.ScenarioKind)
+        # Known figures, but no plan chosen yet.
+        assert [plan.scenario for plan in selectors.chosen_plans(case)] == [None]
 
-    def test_the_chosen_one_follows_the_goal_and_the_months(self, owner):
-        case = selectors.case_with_parts(sample_case(owner=owner, title="样例").pk)
-        scenario = selectors.chosen_scenario(case)
-        assert scenario.kind == plans.ScenarioKind.INTEREST_FROZEN
-        assert scenario.months == 36 and len(scenario.schedule) == 36
+    def test_the_chosen_one_follows_each_lenders_goal_and_months(self, owner):
+        case = sample_case(owner=owner, title="样例")
+        services.creditor_choose_plan(creditor=sample_lender(case), goal="installments", requested_months=24)
+        split = selectors.budget_split(selectors.case_with_parts(case.pk))
+        chosen = selectors.chosen_plans(selectors.case_with_parts(case.pk), split)
+        assert [plan.creditor for plan in chosen] == [lender.creditor for lender in split.lenders]
+        assert [plan.share for plan in chosen] == [lender.share for lender in split.lenders]
+        first, *others = [plan.scenario for plan in chosen]
+        assert first.kind == plans.ScenarioKind.INSTALLMENTS
+        assert first.months == 24 and len(first.schedule) == 24
+        for scenario in others:
+            assert scenario.kind == plans.ScenarioKind.INTEREST_FROZEN
+            assert scenario.months == 36 and len(scenario.schedule) == 36
 
     def test_no_scenario_for_the_goal_other(self, owner):
         case = sample_case(owner=owner, title="样例")
-        services.case_update(case=case, goal="other")
-        assert selectors.chosen_scenario(selectors.case_with_parts(case.pk)) is None
+        services.creditor_choose_plan(creditor=sample_lender(case), goal="other")
+        first, *others = selectors.chosen_plans(selectors.case_with_parts(case.pk))
+        assert first.creditor == sample_lender(case) and first.scenario is None
+        assert all(plan.scenario is not None for plan in others)
 
 
 class TestDocuments:

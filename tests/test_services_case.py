@@ -15,7 +15,6 @@ from cases.models import (
     CASE_TRANSITIONS,
     Agreement,
     Case,
-    CaseGoal,
     CaseStatus,
     ContactLog,
     Debt,
@@ -26,7 +25,6 @@ from cases.models import (
     HardshipReason,
     Installment,
     Payment,
-    required_evidence,
 )
 
 from .builders import (
@@ -57,9 +55,7 @@ class TestCaseCreate:
         case = services.case_create(
             owner=owner,
             title="  借呗协商  ",
-            goal=CaseGoal.INTEREST_FROZEN,
-            requested_months="36",
-            down_payment="500.5",
+            overdue_products=["jiebei", "huabei", "jiebei"],
             first_due_date=today(),
             debtor_name="张三",
             id_number=VALID_ID.lower(),
@@ -69,16 +65,18 @@ class TestCaseCreate:
         assert case.owner == owner
         assert case.title == "借呗协商"
         assert case.status == CaseStatus.PREPARING
-        assert case.requested_months == 36
-        assert str(case.down_payment) == "500.50"
+        assert case.overdue_products == ["huabei", "jiebei"]
+        assert case.first_due_date == today()
         assert case.id_number == VALID_ID
         assert case.contact_phone == "13800138000"
         assert case.code is not None
 
     def test_blank_optional_fields(self, owner):
-        case = services.case_create(owner=owner, title="案件", requested_months="", down_payment="", goal="")
-        assert case.requested_months is None
-        assert case.down_payment == Decimal("0.00")
+        case = services.case_create(
+            owner=owner, title="案件", overdue_products=[], overdue_since=None, first_due_date=None
+        )
+        case.refresh_from_db()
+        assert (case.overdue_products, case.overdue_since, case.first_due_date) == ([], None, None)
 
     @pytest.mark.parametrize("title", ["", "   ", None])
     def test_needs_a_title(self, owner, title):
@@ -88,11 +86,12 @@ class TestCaseCreate:
     def test_title_too_long(self, owner):
         assert_refused("title", services.case_create, owner=owner, title="长" * 101)
 
-    @pytest.mark.parametrize("goal", ["bogus", "interest frozen", "OTHER"])
-    def test_unknown_goal(self, owner, goal):
-        assert assert_refused("goal", services.case_create, owner=owner, title="x", goal=goal) == [
-            "请选择一个协商目标。"
-        ]
+    @pytest.mark.parametrize("product", ["bogus", "HUABEI", ""])
+    def test_unknown_overdue_product(self, owner, product):
+        messages = assert_refused(
+            "overdue_products", services.case_create, owner=owner, title="x", overdue_products=["huabei", product]
+        )
+        assert messages == ["请从列表中选择产品。"]
 
     def test_first_due_date_in_the_past(self, owner):
         messages = assert_refused(
@@ -108,28 +107,26 @@ class TestCaseCreate:
         with pytest.raises(TypeError):
             services.case_create(owner=owner, title="x", status=CaseStatus.SETTLED)
 
+    def test_the_plan_is_asked_of_each_lender_not_of_the_case(self, owner):
+        with pytest.raises(TypeError):
+            services.case_create(owner=owner, title="x", goal="interest_frozen")
+
 
 class TestCaseUpdate:
     def test_it_works_and_bumps_updated_at(self, case):
         stale = make_stale(case)
-        services.case_update(case=case, title="新名称", down_payment="99.9", requested_months=12)
+        services.case_update(case=case, title="新名称", first_due_date=today())
         assert case.title == "新名称"
         assert case.updated_at > stale
         stored = Case.objects.get(pk=case.pk)
-        assert (stored.title, str(stored.down_payment), stored.requested_months) == ("新名称", "99.90", 12)
+        assert (stored.title, stored.first_due_date) == ("新名称", today())
         assert stored.updated_at > stale
-
-    def test_changing_the_goal_syncs_the_checklist(self, case):
-        services.case_update(case=case, goal=CaseGoal.PRINCIPAL_ONLY)
-        kinds = set(Evidence.objects.filter(case=case).values_list("kind", "supports"))
-        assert kinds == set(required_evidence([], CaseGoal.PRINCIPAL_ONLY))
-        assert (EvidenceKind.BANK_STATEMENT, "") in kinds
 
     @pytest.mark.parametrize(
         ("fields", "field"),
         [
             ({"title": ""}, "title"),
-            ({"goal": "x"}, "goal"),
+            ({"overdue_products": ["x"]}, "overdue_products"),
             ({"title": "好", "id_number": "123"}, "id_number"),
             ({"first_due_date": date(2020, 1, 1)}, "first_due_date"),
             ({"debtor_name": "名" * 51}, "debtor_name"),

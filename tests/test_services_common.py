@@ -7,9 +7,9 @@ from decimal import Decimal
 import pytest
 
 from cases import services
-from cases.models import Agreement, Case, Debt, EvidenceKind, EvidenceStatus, Hardship, Payment
+from cases.models import Agreement, Case, Creditor, Debt, EvidenceKind, EvidenceStatus, Hardship, Payment
 
-from .builders import give_file, make_agreement, make_case, make_contact, make_debt, today, tomorrow
+from .builders import give_file, make_agreement, make_contact, make_debt, today, tomorrow
 from .checks import assert_refused, pair_ids
 
 pytestmark = pytest.mark.django_db
@@ -44,8 +44,8 @@ BAD_AMOUNTS = [
 ]
 
 AMOUNT_FIELDS = [
-    ("case_create", "down_payment"),
-    ("case_update", "down_payment"),
+    ("creditor_choose_plan", "down_payment"),
+    ("creditor_choose_plan", "installment_fee"),
     *[("debt_create", f) for f in ("principal", "interest", "penalty_interest", "fees", "minimum_payment")],
     ("debt_update", "principal"),
     ("debt_update", "fees"),
@@ -56,7 +56,12 @@ AMOUNT_FIELDS = [
 
 
 # Only what a service needs is built, which keeps the hundreds of cases below fast.
-NEEDS = {"debt_update": ("debt",), "agreement_create": ("debt",), "payment_record": ("agreement",)}
+NEEDS = {
+    "debt_update": ("debt",),
+    "creditor_choose_plan": ("debt",),
+    "agreement_create": ("debt",),
+    "payment_record": ("agreement",),
+}
 
 
 def world_for(request, service: str) -> dict:
@@ -67,10 +72,8 @@ def call_with_amount(
     service: str, field: str, value, case: Case, debt: Debt | None = None, agreement: Agreement | None = None
 ):
     """Call one service with one amount field set to value, everything else valid."""
-    if service == "case_create":
-        return services.case_create(owner=case.owner, title="新案件", **{field: value})
-    if service == "case_update":
-        return services.case_update(case=case, **{field: value})
+    if service == "creditor_choose_plan":
+        return services.creditor_choose_plan(creditor=debt.creditor, goal="installments", **{field: value})
     if service == "debt_create":
         return make_debt(case, **{field: value})
     if service == "debt_update":
@@ -93,10 +96,9 @@ def test_bad_amounts_are_refused(request, case, service, field, value, code):
 
 # (service, field): call it with "1,234.5" and read back what was stored.
 SAVED_AMOUNTS = {
-    ("case_create", "down_payment"): lambda w: (
-        services.case_create(owner=w[0].owner, title="新", down_payment="1,234.5").down_payment
+    ("creditor_choose_plan", "down_payment"): lambda w: (
+        services.creditor_choose_plan(creditor=w[1].creditor, goal="installments", down_payment="1,234.5").down_payment
     ),
-    ("case_update", "down_payment"): lambda w: services.case_update(case=w[0], down_payment="1,234.5").down_payment,
     ("debt_create", "penalty_interest"): lambda w: make_debt(w[0], penalty_interest="1,234.5").penalty_interest,
     ("debt_create", "minimum_payment"): lambda w: make_debt(w[0], minimum_payment="1，234.5").minimum_payment,
     ("debt_update", "fees"): lambda w: services.debt_update(debt=w[1], fees=" 1,234.5 ").fees,
@@ -120,8 +122,7 @@ def test_amounts_are_saved_to_the_cent(case, debt, agreement, service, field):
     instance_value = SAVED_AMOUNTS[service, field]((case, debt, agreement))
     assert instance_value == Decimal("1234.50")
     stored = {
-        "case_create": lambda: Case.objects.exclude(pk=case.pk).get().down_payment,
-        "case_update": lambda: Case.objects.get(pk=case.pk).down_payment,
+        "creditor_choose_plan": lambda: Creditor.objects.get(pk=debt.creditor_id).down_payment,
         "debt_create": lambda: getattr(Debt.objects.exclude(pk=debt.pk).get(), field),
         "debt_update": lambda: Debt.objects.get(pk=debt.pk).fees,
         "hardship_save": lambda: Hardship.objects.get(case=case).monthly_income,
@@ -204,8 +205,9 @@ BAD_MONTHS = [
     ([3], NOT_AN_INTEGER),
 ]
 MONTH_CALLS = {
-    ("case_create", "requested_months"): lambda w, v: make_case(w[0].owner, requested_months=v),
-    ("case_update", "requested_months"): lambda w, v: services.case_update(case=w[0], requested_months=v),
+    ("creditor_choose_plan", "requested_months"): lambda w, v: services.creditor_choose_plan(
+        creditor=w[1].creditor, goal="installments", requested_months=v
+    ),
     ("agreement_create", "installment_count"): lambda w, v: make_agreement(w[0], [w[1]], installment_count=v),
 }
 

@@ -20,7 +20,7 @@ from cases.models import (
     required_evidence,
 )
 
-from .builders import give_file, make_agreement, make_case, make_document, today, upload
+from .builders import give_file, make_agreement, make_case, make_debt, make_document, today, upload
 from .checks import assert_refused, pair_ids
 
 pytestmark = pytest.mark.django_db
@@ -33,15 +33,21 @@ def positions(case: Case) -> list[int]:
     return list(Evidence.objects.filter(case=case).order_by("position").values_list("position", flat=True))
 
 
+def choose_plan(case: Case, goal: str) -> None:
+    """Ask the case's lender (made with a debt if there is none yet) for `goal`."""
+    creditor = case.creditors.first() or make_debt(case).creditor
+    services.creditor_choose_plan(creditor=creditor, goal=goal)
+
+
 class TestEvidenceSyncChecklist:
     @pytest.mark.parametrize("goal_first", [True, False])
     def test_creates_what_the_reasons_and_goal_need(self, case, goal_first):
         # Either order of the edits ends in the same checklist.
         if goal_first:
-            services.case_update(case=case, goal=CaseGoal.PRINCIPAL_ONLY)
+            choose_plan(case, CaseGoal.PRINCIPAL_ONLY)
         services.hardship_save(case=case, reasons=[HardshipReason.ILLNESS, HardshipReason.UNEMPLOYMENT])
         if not goal_first:
-            services.case_update(case=case, goal=CaseGoal.PRINCIPAL_ONLY)
+            choose_plan(case, CaseGoal.PRINCIPAL_ONLY)
         needed = required_evidence([HardshipReason.UNEMPLOYMENT, HardshipReason.ILLNESS], CaseGoal.PRINCIPAL_ONLY)
         items = list(Evidence.objects.filter(case=case).values_list("kind", "supports", "status"))
         assert sorted(items) == sorted((kind, reason, EvidenceStatus.MISSING) for kind, reason in needed)
@@ -60,20 +66,20 @@ class TestEvidenceSyncChecklist:
         assert (bank.title, bank.supports) == ("工资卡流水", HardshipReason.INCOME_DROP)
 
     def test_goal_items_are_created(self, case):
-        services.case_update(case=case, goal=CaseGoal.PRINCIPAL_ONLY)
+        choose_plan(case, CaseGoal.PRINCIPAL_ONLY)
         assert Evidence.objects.filter(case=case, kind=EvidenceKind.BANK_STATEMENT, supports="").count() == 1
 
     def test_a_goal_given_up_takes_its_missing_items_off_the_list(self, case):
-        services.case_update(case=case, goal=CaseGoal.PRINCIPAL_ONLY)
-        services.case_update(case=case, goal=CaseGoal.INTEREST_FROZEN)
+        choose_plan(case, CaseGoal.PRINCIPAL_ONLY)
+        choose_plan(case, CaseGoal.INTEREST_FROZEN)
         assert not Evidence.objects.filter(case=case, kind=EvidenceKind.BANK_STATEMENT).exists()
         assert positions(case) == list(range(1, Evidence.objects.filter(case=case).count() + 1))
 
     def test_a_goal_given_up_keeps_what_was_uploaded_or_added_by_hand(self, case):
-        services.case_update(case=case, goal=CaseGoal.PRINCIPAL_ONLY)
+        choose_plan(case, CaseGoal.PRINCIPAL_ONLY)
         give_file(Evidence.objects.get(case=case, kind=EvidenceKind.BANK_STATEMENT))
         extra = services.evidence_create(case=case, kind=EvidenceKind.HOSPITAL_INVOICE, title="门诊发票")
-        services.case_update(case=case, goal=CaseGoal.INTEREST_FROZEN)
+        choose_plan(case, CaseGoal.INTEREST_FROZEN)
         assert Evidence.objects.filter(case=case, kind=EvidenceKind.BANK_STATEMENT).count() == 1
         assert Evidence.objects.filter(pk=extra.pk).exists()
 
@@ -95,7 +101,7 @@ class TestEvidenceSyncChecklist:
 
     def test_direct_call_returns_the_list(self, case):
         items = services.evidence_sync_checklist(case=case)
-        assert [item.kind for item in items] == [kind for kind, _ in required_evidence([], case.goal)]
+        assert [item.kind for item in items] == [kind for kind, _ in required_evidence([], [])]
 
 
 class TestEvidenceCreateUpdateDelete:

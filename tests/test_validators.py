@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from cases import forms, plans, services, validators
-from cases.models import Case, Debt, Evidence, EvidenceStatus, Hardship
+from cases.models import Case, Creditor, Debt, Evidence, EvidenceStatus, Hardship
 
 from .builders import VALID_ID, make_agreement, make_debt, today, tomorrow, with_check_character
 from .checks import assert_refused
@@ -208,7 +208,7 @@ def test_the_bounds_are_the_ones_the_rest_of_the_app_uses():
 
 
 def test_the_plan_form_offers_the_months_the_rule_allows():
-    field = forms.PlanForm().fields["requested_months"]
+    field = forms.LenderPlanForm().fields["requested_months"]
     assert field.widget.attrs["max"] == plans.MAX_MONTHS
     # The help text is a translated sentence with the number written in it: it must follow the rule.
     assert f"{plans.MAX_MONTHS} 期" in str(field.help_text)
@@ -238,12 +238,12 @@ SAME_RULE = [
     (forms.DebtForm, DEBT_FORM, "fees", "abc", "debt_create", "fees", "abc"),
     (forms.DebtForm, DEBT_FORM, "interest", "1.234", "debt_update", "interest", "1.234"),
     (forms.BudgetForm, BUDGET_FORM, "monthly_income", "10000000.01", "hardship_save", "monthly_income", "10000000.01"),
-    (forms.PlanForm, PLAN_FORM, "down_payment", "-3", "case_update", "down_payment", "-3"),
-    (forms.PlanForm, PLAN_FORM, "down_payment", "12元", "agreement_create", "down_payment", "12元"),
-    (forms.PlanForm, PLAN_FORM, "requested_months", "0", "case_update", "requested_months", "0"),
-    (forms.PlanForm, PLAN_FORM, "requested_months", "61", "agreement_create", "installment_count", "61"),
-    (forms.PlanForm, PLAN_FORM, "requested_months", "1.5", "case_update", "requested_months", "1.5"),
-    (forms.PlanForm, PLAN_FORM, "requested_months", "abc", "agreement_create", "installment_count", "abc"),
+    (forms.LenderPlanForm, PLAN_FORM, "down_payment", "-3", "creditor_choose_plan", "down_payment", "-3"),
+    (forms.LenderPlanForm, PLAN_FORM, "down_payment", "12元", "agreement_create", "down_payment", "12元"),
+    (forms.LenderPlanForm, PLAN_FORM, "requested_months", "0", "creditor_choose_plan", "requested_months", "0"),
+    (forms.LenderPlanForm, PLAN_FORM, "requested_months", "61", "agreement_create", "installment_count", "61"),
+    (forms.LenderPlanForm, PLAN_FORM, "requested_months", "1.5", "creditor_choose_plan", "requested_months", "1.5"),
+    (forms.LenderPlanForm, PLAN_FORM, "requested_months", "abc", "agreement_create", "installment_count", "abc"),
     # The form takes a percentage, the service a fraction: 2 % a day is 0.02.
     (forms.DebtForm, DEBT_FORM, "daily_rate_percent", "2", "debt_create", "daily_rate", "0.02"),
     (forms.DebtForm, DEBT_FORM, "daily_rate_percent", "-0.05", "debt_update", "daily_rate", "-0.0005"),
@@ -268,6 +268,8 @@ def call_service(service: str, field: str, value, case: Case, debt: Debt):
         return services.hardship_save(case=case, **{field: value})
     if service == "case_update":
         return services.case_update(case=case, **{field: value})
+    if service == "creditor_choose_plan":
+        return services.creditor_choose_plan(creditor=debt.creditor, goal="installments", **{field: value})
     assert service == "agreement_create"
     return make_agreement(case, [debt], **{field: value})
 
@@ -312,7 +314,8 @@ def test_the_forms_hand_the_services_clean_values(case):
     services.hardship_save(case=case, **budget.cleaned_data)
     stored = Hardship.objects.get(case=case)
     assert (stored.dependents, stored.other_fixed_payments) == (2, Decimal("0.00"))
-    plan = forms.PlanForm(data={**PLAN_FORM, "requested_months": " 24 "})
+    plan = forms.LenderPlanForm(data={**PLAN_FORM, "requested_months": " 24 "})
     assert plan.is_valid(), plan.errors
-    services.case_update(case=case, **plan.cleaned_data)
-    assert Case.objects.values_list("requested_months", "down_payment").get(pk=case.pk) == (24, Decimal("0.00"))
+    services.creditor_choose_plan(creditor=debt.creditor, **plan.service_fields())
+    stored_plan = Creditor.objects.values_list("goal", "requested_months", "down_payment").get(pk=debt.creditor_id)
+    assert stored_plan == ("installments", 24, Decimal("0.00"))

@@ -1,6 +1,7 @@
 """The wizard engine (cases/wizard.py): a step added as one entry, one form and one template runs like the others;
 submit, advance, progress and the review sections read only the step list."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -15,42 +16,46 @@ from cases.models import Case
 TODAY = timezone.localdate()
 
 
-class SavingsForm(CaseForm):
-    """A step the app does not have: where the debtor keeps their savings."""
-
-    savings_note = forms.CharField(label="存款情况", max_length=200)
+FIRST_DUE = TODAY + timedelta(days=20)
 
 
-def _savings_save(case: Case, form: forms.Form) -> None:
-    services.case_update(case=case, goal_note=form.cleaned_data["savings_note"])
+class FirstPaymentForm(CaseForm):
+    """A step the app does not have: the day the debtor can make the first payment."""
+
+    first_due = forms.DateField(label="首期还款日")
 
 
-SAVINGS = wizard.Step(
-    name="savings",
-    title="存款",
-    form_class=SavingsForm,
-    template="throwaway/savings.html",
-    help="有没有存款，存在哪里。",
-    is_done=lambda case: bool(case.goal_note),
-    initial=lambda case: {"savings_note": case.goal_note},
-    save=_savings_save,
-    context=lambda case: {"savings_hint": f"已有欠款 {len(case.debts.all())} 笔"},
-    answers=lambda case: [wizard.Answer("存款情况", case.goal_note or "—")],
+def _first_payment_save(case: Case, form: forms.Form) -> None:
+    services.case_update(case=case, first_due_date=form.cleaned_data["first_due"])
+
+
+FIRST_PAYMENT = wizard.Step(
+    name="first_payment",
+    title="首期还款",
+    form_class=FirstPaymentForm,
+    template="throwaway/first_payment.html",
+    help="哪天能还第一期。",
+    is_done=lambda case: case.first_due_date is not None,
+    initial=lambda case: {"first_due": case.first_due_date},
+    save=_first_payment_save,
+    context=lambda case: {"first_payment_hint": f"已有欠款 {len(case.debts.all())} 笔"},
+    answers=lambda case: [wizard.Answer("首期还款日", case.first_due_date.isoformat() if case.first_due_date else "—")],
 )
 
-SAVINGS_TEMPLATE = """{% extends "cases/wizard/_base.html" %}
-{% block step %}<p id="savings-hint">{{ savings_hint }}</p>{% include "cases/wizard/_form.html" %}{% endblock %}
+FIRST_PAYMENT_TEMPLATE = """{% extends "cases/wizard/_base.html" %}
+{% block step %}<p id="first-payment-hint">{{ first_payment_hint }}</p>{% include "cases/wizard/_form.html" %}
+{% endblock %}
 """
 
 
 @pytest.fixture
-def with_savings_step(monkeypatch, settings, tmp_path):
-    """The savings step registered just before the review: one entry, one form, one template."""
+def with_first_payment_step(monkeypatch, settings, tmp_path):
+    """The first payment step registered just before the review: one entry, one form, one template."""
     (tmp_path / "throwaway").mkdir()
-    (tmp_path / "throwaway" / "savings.html").write_text(SAVINGS_TEMPLATE, encoding="utf-8")
+    (tmp_path / "throwaway" / "first_payment.html").write_text(FIRST_PAYMENT_TEMPLATE, encoding="utf-8")
     settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [*settings.TEMPLATES[0]["DIRS"], tmp_path]}]
-    monkeypatch.setattr(wizard, "STEPS", (*wizard.STEPS[:-1], SAVINGS, wizard.STEPS[-1]))
-    return SAVINGS
+    monkeypatch.setattr(wizard, "STEPS", (*wizard.STEPS[:-1], FIRST_PAYMENT, wizard.STEPS[-1]))
+    return FIRST_PAYMENT
 
 
 @pytest.fixture
@@ -75,45 +80,45 @@ def step_url(case, name, **query):
 
 @pytest.mark.django_db
 class TestAThrowawayStep:
-    def test_its_page_shows_its_form_context_and_place(self, owner_client, case, with_savings_step):
-        body = owner_client.get(step_url(case, "savings")).content.decode()
-        assert 'id="savings-hint">已有欠款 1 笔<' in body
-        assert 'name="savings_note"' in body
+    def test_its_page_shows_its_form_context_and_place(self, owner_client, case, with_first_payment_step):
+        body = owner_client.get(step_url(case, "first_payment")).content.decode()
+        assert 'id="first-payment-hint">已有欠款 1 笔<' in body
+        assert 'name="first_due"' in body
         assert "第 8 步，共 9 步" in body
         assert step_url(case, "contact") in body  # "previous" leads to the step before it
 
-    def test_the_step_before_it_leads_to_it(self, owner_client, case, with_savings_step):
+    def test_the_step_before_it_leads_to_it(self, owner_client, case, with_first_payment_step):
         contact = {"debtor_name": "张三", "id_number": "11010519491231002X", "contact_phone": "13800138000"}
         response = owner_client.post(step_url(case, "contact"), contact)
-        assert response["Location"] == step_url(case, "savings")
-        assert Case.objects.get(pk=case.pk).wizard_step == "savings"
+        assert response["Location"] == step_url(case, "first_payment")
+        assert Case.objects.get(pk=case.pk).wizard_step == "first_payment"
 
-    def test_it_saves_through_its_service_and_moves_on(self, owner_client, case, with_savings_step):
-        response = owner_client.post(step_url(case, "savings"), {"savings_note": "没有存款"})
+    def test_it_saves_through_its_service_and_moves_on(self, owner_client, case, with_first_payment_step):
+        response = owner_client.post(step_url(case, "first_payment"), {"first_due": FIRST_DUE.isoformat()})
         assert response["Location"] == step_url(case, "review")
         case.refresh_from_db()
-        assert case.goal_note == "没有存款" and case.wizard_step == "review"
+        assert case.first_due_date == FIRST_DUE and case.wizard_step == "review"
 
-    def test_bad_input_stays_with_the_message_and_saves_nothing(self, owner_client, case, with_savings_step):
-        response = owner_client.post(step_url(case, "savings"), {"savings_note": ""})
+    def test_bad_input_stays_with_the_message_and_saves_nothing(self, owner_client, case, with_first_payment_step):
+        response = owner_client.post(step_url(case, "first_payment"), {"first_due": ""})
         assert response.status_code == 200
         assert "这个字段是必填项" in response.content.decode() or "This field is required" in response.content.decode()
         case.refresh_from_db()
-        assert case.goal_note == ""
+        assert case.first_due_date is None
 
-    def test_the_review_page_lists_it_with_an_edit_link(self, owner_client, case, with_savings_step):
-        services.case_update(case=case, goal_note="存在余额宝 300 元")
+    def test_the_review_page_lists_it_with_an_edit_link(self, owner_client, case, with_first_payment_step):
+        services.case_update(case=case, first_due_date=FIRST_DUE)
         body = owner_client.get(step_url(case, "review")).content.decode()
-        assert "存在余额宝 300 元" in body
-        assert step_url(case, "savings", **{"return": "review"}) in body
+        assert FIRST_DUE.isoformat() in body
+        assert step_url(case, "first_payment", **{"return": "review"}) in body
 
-    def test_resume_finds_it(self, owner_client, case, with_savings_step):
-        services.case_mark_step(case=case, step="savings")
+    def test_resume_finds_it(self, owner_client, case, with_first_payment_step):
+        services.case_mark_step(case=case, step="first_payment")
         response = owner_client.get(reverse("cases:wizard_resume", args=[case.code]))
-        assert response["Location"] == step_url(case, "savings")
+        assert response["Location"] == step_url(case, "first_payment")
 
     def test_the_app_has_no_such_step_without_it(self, owner_client, case):
-        assert owner_client.get(step_url(case, "savings")).status_code == 404
+        assert owner_client.get(step_url(case, "first_payment")).status_code == 404
 
 
 @pytest.mark.django_db

@@ -48,8 +48,8 @@ class CaseForm(ServiceForm):
 @admin.register(Case)
 class CaseAdmin(ServiceAdmin):
     form = CaseForm
-    list_display = ["title", "owner", "status", "goal", "updated_at"]
-    list_filter = ["status", "goal", "created_at"]
+    list_display = ["title", "owner", "status", "updated_at"]
+    list_filter = ["status", "created_at"]
     # Never the ID number: it is stored encrypted, and a search by it would tell whether someone has a case.
     search_fields = ["title", "owner__email", "owner__phone", "debtor_name", "code"]
     add_fields = ["owner", "title"]
@@ -58,10 +58,6 @@ class CaseAdmin(ServiceAdmin):
         "owner",
         "title",
         "status",
-        "goal",
-        "goal_note",
-        "requested_months",
-        "down_payment",
         "first_due_date",
         "overdue_since",
         "debtor_name",

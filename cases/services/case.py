@@ -14,7 +14,6 @@ from accounts.models import User
 from .. import plans, validators
 from ..models import (
     Case,
-    CaseGoal,
     CaseStatus,
     Debt,
     EvidenceFile,
@@ -22,7 +21,7 @@ from ..models import (
     HardshipReason,
     LenderKind,
 )
-from ..validators import Amount, Months, Rate
+from ..validators import Amount, Rate
 from .common import UNSET, ZERO, Unset, _amount_or_zero, _given, _save, _touch, _validate
 from .creditor import _creditor_for, _drop_if_empty
 from .evidence import _delete_after_commit, _stored_names, evidence_sync_checklist
@@ -43,14 +42,6 @@ def _clean_case_fields(fields: dict[str, Any]) -> dict[str, Any]:
         cleaned["overdue_products"] = [p for p in LenderKind.values if p in products]
     if "overdue_since" in cleaned:
         cleaned["overdue_since"] = validators.clean_past_date(cleaned["overdue_since"], field="overdue_since")
-    if "goal" in cleaned and cleaned["goal"] and cleaned["goal"] not in CaseGoal.values:
-        raise ValidationError({"goal": _("请选择一个协商目标。")}, code="invalid_choice")
-    if "requested_months" in cleaned:
-        cleaned["requested_months"] = validators.clean_months(
-            cleaned["requested_months"], field="requested_months", required=False
-        )
-    if "down_payment" in cleaned:
-        cleaned["down_payment"] = _amount_or_zero(cleaned["down_payment"], field="down_payment")
     if "first_due_date" in cleaned:
         cleaned["first_due_date"] = validators.clean_first_due_date(cleaned["first_due_date"], field="first_due_date")
     if cleaned.get("id_number"):
@@ -71,10 +62,6 @@ def case_create(
     title: str,
     overdue_products: Sequence[str] = (),
     overdue_since: date | None = None,
-    goal: str = "",
-    goal_note: str = "",
-    requested_months: Months | None = None,
-    down_payment: Amount | None = ZERO,
     first_due_date: date | None = None,
     debtor_name: str = "",
     id_number: str | None = None,
@@ -85,10 +72,6 @@ def case_create(
             "title": title,
             "overdue_products": overdue_products,
             "overdue_since": overdue_since,
-            "goal": goal,
-            "goal_note": goal_note,
-            "requested_months": requested_months,
-            "down_payment": down_payment,
             "first_due_date": first_due_date,
             "debtor_name": debtor_name,
             "id_number": id_number,
@@ -107,25 +90,17 @@ def case_update(
     title: str | Unset = UNSET,
     overdue_products: Sequence[str] | Unset = UNSET,
     overdue_since: date | None | Unset = UNSET,
-    goal: str | Unset = UNSET,
-    goal_note: str | Unset = UNSET,
-    requested_months: Months | None | Unset = UNSET,
-    down_payment: Amount | None | Unset = UNSET,
     first_due_date: date | None | Unset = UNSET,
     debtor_name: str | Unset = UNSET,
     id_number: str | None | Unset = UNSET,
     contact_phone: str | Unset = UNSET,
 ) -> Case:
-    """Change only the fields given; a new goal re-derives the evidence checklist."""
+    """Change only the fields given."""
     cleaned = _clean_case_fields(
         _given(
             title=title,
             overdue_products=overdue_products,
             overdue_since=overdue_since,
-            goal=goal,
-            goal_note=goal_note,
-            requested_months=requested_months,
-            down_payment=down_payment,
             first_due_date=first_due_date,
             debtor_name=debtor_name,
             id_number=id_number,
@@ -138,8 +113,6 @@ def case_update(
             setattr(locked, name, value)
         locked.documents_changed_at = timezone.now()
         _save(locked)
-        if "goal" in cleaned:
-            evidence_sync_checklist(case=locked)
     for name in cleaned:
         setattr(case, name, getattr(locked, name))
     case.updated_at = locked.updated_at

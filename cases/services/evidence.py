@@ -34,14 +34,14 @@ logger = logging.getLogger(__name__)
 
 
 def evidence_sync_checklist(*, case: Case) -> list[Evidence]:
-    """Make the evidence list match what the case's reasons and goal need.
+    """Make the evidence list match what the case's reasons and the plans asked of its lenders need.
 
     Items still missing that no longer apply are removed, so a claim the user withdrew never reaches a document;
     items with a file are kept (the user uploaded them and may still want them) but lose the withdrawn claim.
     """
     hardship = Hardship.objects.filter(case=case).first()
     reasons = hardship.reasons if hardship else []
-    goals = [case.goal, *case.creditors.exclude(goal="").values_list("goal", flat=True)]
+    goals = list(case.creditors.exclude(goal="").values_list("goal", flat=True))
     needed = required_evidence(reasons, goals)
     needed_kinds = {kind for kind, _reason in needed}
     with transaction.atomic():
