@@ -766,3 +766,37 @@ class GeneratedDocument(models.Model):
     def download_name(self) -> str:
         addressee = self.creditor.name if self.creditor else self.case.title
         return f"{self.get_kind_display()}-{addressee}-v{self.version}.pdf"
+
+
+class CaseBundle(models.Model):
+    """The case's ZIP for the lender (the latest documents and every evidence file), built by the worker: a case may
+    hold 100 MB, in storage that may be S3. Asked for, built, downloaded by the owner, removed after a day."""
+
+    code = models.UUIDField(_("编号"), default=uuid.uuid4, unique=True, editable=False)
+    case = models.ForeignKey(Case, verbose_name=_("案件"), on_delete=models.CASCADE, related_name="bundles")
+    status = models.CharField(_("状态"), max_length=10, choices=DocumentStatus.choices, default=DocumentStatus.PENDING)
+    error = models.TextField(_("失败原因"), blank=True)
+    file = models.FileField(_("文件"), upload_to="bundles/", blank=True, max_length=200)
+    size = models.PositiveBigIntegerField(_("大小（字节）"), default=0)
+    entries = models.PositiveIntegerField(_("文件数"), default=0)
+    language = models.CharField(_("语言"), max_length=10, default="zh-hans")
+    attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("材料包")
+        verbose_name_plural = _("材料包")
+        ordering = ["case", "-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(status__in=DocumentStatus.values), name="bundle_status_valid"),
+        ]
+        indexes = [models.Index(fields=["status", "created_at"], name="bundle_status_age")]
+
+    def __str__(self) -> str:
+        return f"{self.case} · {self.created_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (DocumentStatus.READY, DocumentStatus.FAILED)

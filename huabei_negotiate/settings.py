@@ -247,6 +247,7 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "sweep-documents": {"task": "cases.sweep_documents", "schedule": timedelta(minutes=1)},
     "sweep-orphan-files": {"task": "cases.sweep_orphan_files", "schedule": timedelta(hours=1)},
+    "sweep-bundles": {"task": "cases.sweep_bundles", "schedule": timedelta(hours=1)},
     "prune-login-records": {"task": "accounts.prune_login_records", "schedule": timedelta(hours=1)},
 }
 

@@ -1,16 +1,21 @@
-"""The case bundle (cases/bundle.py): one ZIP with the latest ready version of each document and every evidence file
-under its attachment number, the bytes exactly as stored, from real uploads and a real rendered document."""
+"""The case bundle: the ZIP (cases/bundle.py), one file with the latest ready version of each document and every
+evidence file under its attachment number, the bytes exactly as stored, from real uploads and a real rendered
+document; and the job (cases/services/bundle.py) from the button to the download through Redis and a real worker."""
 
 import io
 import logging
+import time
 import zipfile
+from datetime import timedelta
 
 import pytest
+from django.core.files.base import ContentFile
+from django.urls import reverse
 from django.utils import timezone, translation
 from PIL import Image
 
 from cases import bundle, selectors, services
-from cases.models import Case, DocumentKind, DocumentStatus, EvidenceKind
+from cases.models import Case, CaseBundle, DocumentKind, DocumentStatus, EvidenceKind
 from cases.samples import sample_case
 
 from .builders import make_document, pdf, photo, ready_lender, upload
@@ -120,3 +125,129 @@ def test_a_rendered_proposal_goes_in_as_the_worker_stored_it(owner, media):
     assert names == ["协商还款申请书-蚂蚁花呗-v1.pdf", f"附件01-{id_card.display_title}.jpg"]
     content = archive.read("协商还款申请书-蚂蚁花呗-v1.pdf")
     assert content.startswith(b"%PDF") and content == (media / rendered.file.name).read_bytes()
+
+
+# --- the job ----------------------------------------------------------------------------------------------------
+
+
+def streamed(response) -> bytes:
+    return b"".join(response.streaming_content)
+
+
+def wait_until_finished(made: CaseBundle, seconds: float = 60) -> CaseBundle:
+    deadline = time.monotonic() + seconds
+    while not made.is_finished and time.monotonic() < deadline:
+        time.sleep(0.1)
+        made.refresh_from_db()
+    return made
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_bundle_from_the_button_to_the_download_through_a_worker(
+    owner_client, outsider_client, anonymous_client, filled_case, media, celery_worker
+):
+    page = reverse("cases:bundle", args=[filled_case.code])
+    response = owner_client.post(page)
+    assert response.status_code == 302 and response["Location"] == page  # without JS: the page that refreshes itself
+    made = wait_until_finished(CaseBundle.objects.get(case=filled_case))
+    assert made.status == DocumentStatus.READY, made.error
+    assert made.entries == len(EXPECTED_NAMES) and made.file.name.startswith("bundles/")
+    download = reverse("cases:bundle_download", args=[filled_case.code, made.code])
+    assert download in owner_client.get(reverse("cases:detail", args=[filled_case.code])).content.decode()
+    response = owner_client.get(download)
+    assert response.status_code == 200 and response["Content-Type"] == "application/zip"
+    assert response["Content-Disposition"].startswith("attachment;")
+    assert {"no-store", "private"} <= set(response["Cache-Control"].split(", "))
+    assert response["X-Content-Type-Options"] == "nosniff"
+    body = streamed(response)
+    assert len(body) == made.size
+    archive = zipfile.ZipFile(io.BytesIO(body))
+    assert archive.namelist() == EXPECTED_NAMES
+    assert archive.read("协商还款申请书-v2.pdf") == tiny_pdf(pages=2)
+
+    # Anyone else: 404 for the page, the button and the file, and nothing made or changed.
+    stored = sorted(path.name for path in media.rglob("*") if path.is_file())
+    for client in (outsider_client, anonymous_client):
+        assert client.get(download).status_code == 404
+    assert outsider_client.get(page).status_code == 404
+    assert outsider_client.post(page).status_code == 404
+    assert anonymous_client.post(page).status_code == 302  # to the sign-in page
+    assert list(CaseBundle.objects.values_list("pk", flat=True)) == [made.pk]
+    assert sorted(path.name for path in media.rglob("*") if path.is_file()) == stored
+
+
+@pytest.mark.django_db
+def test_pressing_again_while_one_is_made_queues_nothing_more(filled_case, monkeypatch):
+    monkeypatch.setattr(services.bundle, "_queue_build", lambda bundle_id: None)
+    first = services.bundle_request(case=filled_case)
+    assert services.bundle_request(case=filled_case) == first
+    services.bundle_build(bundle_id=first.pk)
+    assert services.bundle_build(bundle_id=first.pk) is None  # a task run twice does nothing twice
+    second = services.bundle_request(case=filled_case)
+    assert second != first and CaseBundle.objects.filter(case=filled_case).count() == 2
+
+
+@pytest.mark.django_db
+def test_the_page_refreshes_itself_without_js_and_polls_with_htmx_while_the_bundle_is_made(
+    owner_client, filled_case, monkeypatch
+):
+    monkeypatch.setattr(services.bundle, "_queue_build", lambda bundle_id: None)
+    page = reverse("cases:bundle", args=[filled_case.code])
+    made = services.bundle_request(case=filled_case)
+    body = owner_client.get(page).content.decode()
+    assert '<noscript><meta http-equiv="refresh" content="2"></noscript>' in body
+    assert f'<a href="{page}">刷新</a>' in body  # a link that sends a request, unlike one to #bundle
+    fragment = owner_client.post(page, HTTP_HX_REQUEST="true").content.decode()
+    assert 'hx-trigger="load delay:300ms"' in fragment and "<html" not in fragment
+    assert CaseBundle.objects.filter(case=filled_case).count() == 1
+    services.bundle_build(bundle_id=made.pk)
+    body = owner_client.get(page).content.decode()
+    assert "http-equiv" not in body and "hx-trigger" not in body
+    assert reverse("cases:bundle_download", args=[filled_case.code, made.code]) in body
+
+
+@pytest.mark.django_db
+def test_a_bundle_that_cannot_be_built_says_so(filled_case, monkeypatch):
+    monkeypatch.setattr(services.bundle, "_queue_build", lambda bundle_id: None)
+
+    def broken(case, out):
+        raise OSError("storage unreachable")
+
+    monkeypatch.setattr(bundle, "write_bundle", broken)
+    made = services.bundle_build(bundle_id=services.bundle_request(case=filled_case, language="en").pk)
+    assert made.status == DocumentStatus.FAILED and made.error and not made.file
+    assert "材料包" not in made.error  # in the language it was asked in
+
+
+@pytest.mark.django_db
+def test_the_sweep_removes_day_old_bundles_and_their_files_and_takes_up_lost_jobs(
+    filled_case, media, monkeypatch, django_capture_on_commit_callbacks
+):
+    queued = []
+    monkeypatch.setattr(services.bundle, "_queue_build", queued.append)
+    old = services.bundle_build(bundle_id=services.bundle_request(case=filled_case).pk)
+    old_file = media / old.file.name
+    lost = services.bundle_request(case=filled_case)
+    storage = old.file.storage
+    orphan = storage.save("bundles/left-behind.zip", ContentFile(b"PK"))
+    later = timezone.now() + services.BUNDLE_KEPT_FOR + timedelta(minutes=1)
+    CaseBundle.objects.filter(pk=lost.pk).update(created_at=later - timedelta(minutes=5))
+    with django_capture_on_commit_callbacks(execute=True):
+        result = services.bundle_sweep(now=later)
+    assert result == {"removed": 2, "requeued": 1, "failed": 0}  # the old bundle and the orphan; the lost one again
+    assert not old_file.exists() and not storage.exists(orphan)
+    assert list(CaseBundle.objects.values_list("pk", "status")) == [(lost.pk, DocumentStatus.PENDING)]
+    assert queued[-1] == lost.pk
+
+
+@pytest.mark.django_db
+def test_deleting_the_case_removes_its_bundles_files(
+    filled_case, media, monkeypatch, django_capture_on_commit_callbacks
+):
+    monkeypatch.setattr(services.bundle, "_queue_build", lambda bundle_id: None)
+    made = services.bundle_build(bundle_id=services.bundle_request(case=filled_case).pk)
+    assert (media / made.file.name).exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.case_delete(case=filled_case)
+    assert not (media / made.file.name).exists()

@@ -25,7 +25,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from cases import wizard
+from cases import services, wizard
 from cases.models import DocumentKind, DocumentStatus, EvidenceKind
 from core import health
 
@@ -68,6 +68,12 @@ def photo(w: World):
 
 def document(w: World):
     return w.case.documents.get(kind=DocumentKind.PROPOSAL, status=DocumentStatus.READY)
+
+
+def ready_bundle(w: World):
+    """The case's bundle as the worker leaves it (the button only queues it; here it is built at once)."""
+    made = services.bundle_request(case=w.case)
+    return services.bundle_build(bundle_id=made.pk) or made
 
 
 def case_url(name: str, *more: Callable[[World], object]) -> Callable[[World], str]:
@@ -121,6 +127,7 @@ def every_step(w: World) -> list[str]:
 HTMX = {"HX-Request": "true"}
 DEBT = lambda w: w.case.debts.first().pk  # noqa: E731
 PROPOSAL = lambda w: DocumentKind.PROPOSAL  # noqa: E731
+CONTACT = lambda w: w.case.contacts.first().pk  # noqa: E731
 LENDER = lambda w: w.case.creditors.first().code  # noqa: E731
 
 MATRIX: dict[str, Entry] = {
@@ -138,7 +145,8 @@ MATRIX: dict[str, Entry] = {
     "cases:creditor_edit": case_page("creditor_edit", LENDER, post=(REDIRECT, 404, LOGIN)),
     "cases:debt_edit": case_page("debt_edit", DEBT),
     "cases:debt_delete": case_page("debt_delete", DEBT, post=(REDIRECT, 404, LOGIN)),
-    "cases:bundle": case_file(case_url("bundle")),
+    "cases:bundle": case_page("bundle", post=(REDIRECT, 404, LOGIN)),
+    "cases:bundle_download": case_file(case_url("bundle_download", lambda w: ready_bundle(w).code)),
     "cases:evidence_detail": case_page("evidence_detail", lambda w: id_card(w).code),
     "cases:evidence_upload": Entry(item_url("evidence_upload"), get=(405, 405, LOGIN), post=(200, 404, LOGIN)),
     "cases:evidence_status": Entry(item_url("evidence_status"), get=(405, 405, LOGIN), post=(200, 404, LOGIN)),
@@ -157,6 +165,13 @@ MATRIX: dict[str, Entry] = {
         case_url("document_generate", LENDER, PROPOSAL), get=(405, 405, LOGIN), post=(REDIRECT, 404, LOGIN)
     ),
     "cases:document_download": case_file(case_url("document_download", lambda w: document(w).code)),
+    "cases:contact_new": case_page("contact_new", LENDER),
+    "cases:contact_edit": case_page("contact_edit", CONTACT),
+    "cases:contact_delete": case_page("contact_delete", CONTACT, post=(REDIRECT, 404, LOGIN)),
+    "cases:talking_points": case_page("talking_points", LENDER, post=(405, 405, LOGIN)),
+    "cases:timeline": case_page("timeline", post=(405, 405, LOGIN)),
+    # Anyone may check what a third party promised; nothing is saved.
+    "cases:scam_check": public("cases:scam_check", post=(405,) * 3),
     # accounts
     "signup": public("signup", get=(REDIRECT, REDIRECT, 200), post=(REDIRECT, REDIRECT, 200)),
     "login": public("login"),

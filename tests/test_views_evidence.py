@@ -3,7 +3,6 @@ bundle, status tracking, and a 404 for anyone but the owner on every evidence UR
 
 import io
 import re
-import zipfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -16,7 +15,6 @@ from PIL import Image
 from cases import services, uploads
 from cases.models import (
     Case,
-    DocumentStatus,
     Evidence,
     EvidenceFile,
     EvidenceKind,
@@ -25,7 +23,7 @@ from cases.models import (
 )
 
 from . import files
-from .builders import make_document, pdf, photo
+from .builders import pdf, photo
 
 pytestmark = pytest.mark.django_db
 
@@ -777,54 +775,6 @@ def test_case_page_shows_each_status_and_what_is_missing(owner_client, case, id_
 
 
 # --- the case bundle --------------------------------------------------------------------------------------------
-
-
-def test_bundle_holds_the_latest_ready_document_and_every_file_in_case_page_order(
-    owner_client, case, id_card, statement, media
-):
-    # Uploaded out of order: the bundle follows the attachment numbers, not the upload order.
-    post_upload(owner_client, case, statement, SimpleUploadedFile("账单.png", files.png_as_jpeg_name()))
-    post_upload(owner_client, case, id_card, photo("正面.jpg"), pdf("反面.pdf"))
-    make_document(case, 1)
-    latest = make_document(case, 2)
-    make_document(case, 3, status=DocumentStatus.PENDING)
-    response = owner_client.get(reverse("cases:bundle", args=[case.code]))
-    assert response.status_code == 200
-    assert response["Content-Type"] == "application/zip"
-    assert response["Content-Disposition"].startswith("attachment;")
-    assert {"no-store", "private"} <= set(response["Cache-Control"].split(", "))
-    assert response["X-Content-Type-Options"] == "nosniff"
-    archive = zipfile.ZipFile(io.BytesIO(streamed(response)))
-    assert archive.testzip() is None
-    assert archive.namelist() == [
-        "协商还款申请书-v2.pdf",
-        "附件01-身份证-1.jpg",
-        "附件01-身份证-2.pdf",
-        "附件02-账单或欠款明细.png",
-    ]
-    front, back = id_card.files.order_by("position")
-    [bill] = statement.files.all()
-    stored = on_disk(media)
-    assert archive.read("协商还款申请书-v2.pdf") == stored[latest.file.name] == files.tiny_pdf(pages=2)
-    assert archive.read("附件01-身份证-1.jpg") == stored[front.file.name]
-    assert archive.read("附件01-身份证-2.pdf") == stored[back.file.name]
-    assert archive.read("附件02-账单或欠款明细.png") == stored[bill.file.name]
-    today = timezone.localdate()
-    assert {entry.date_time[:3] for entry in archive.infolist()} == {(today.year, today.month, today.day)}
-
-
-def test_bundle_of_a_case_without_files_is_an_empty_zip(owner_client, case):
-    response = owner_client.get(reverse("cases:bundle", args=[case.code]))
-    assert zipfile.ZipFile(io.BytesIO(streamed(response))).namelist() == []
-
-
-def test_bundle_leaves_out_a_file_missing_from_storage_and_still_opens(owner_client, case, id_card, stored_pdf, media):
-    [front] = services.evidence_upload(evidence=id_card, files=[photo("正面.jpg")])
-    (media / front.file.name).unlink()
-    response = owner_client.get(reverse("cases:bundle", args=[case.code]))
-    archive = zipfile.ZipFile(io.BytesIO(streamed(response)))
-    assert archive.namelist() == ["附件02-账单或欠款明细.pdf"]
-    assert archive.read("附件02-账单或欠款明细.pdf") == files.tiny_pdf()
 
 
 def test_case_page_offers_an_upload_form_for_each_item_not_yet_accepted(owner_client, case, id_card, stored_photo):

@@ -13,6 +13,12 @@ from .agreement import (
     payment_delete,
     payment_record,
 )
+from .bundle import (
+    BUNDLE_KEPT_FOR,
+    bundle_build,
+    bundle_request,
+    bundle_sweep,
+)
 from .case import (
     case_change_status,
     case_create,
@@ -62,6 +68,7 @@ from .evidence import (
 )
 
 __all__ = [
+    "BUNDLE_KEPT_FOR",
     "DOCUMENT_TEMPLATES",
     "MAX_ATTEMPTS",
     "ORPHAN_GRACE",
@@ -72,6 +79,9 @@ __all__ = [
     "Unset",
     "agreement_create",
     "agreement_outstanding",
+    "bundle_build",
+    "bundle_request",
+    "bundle_sweep",
     "case_change_status",
     "case_create",
     "case_delete",

@@ -1,18 +1,18 @@
-"""The case itself: the list of cases, the case page, its debts, deleting it, and its ZIP bundle."""
-
-import tempfile
+"""The case itself: the list of cases, the case page, its debts, deleting it, and its ZIP bundle (a job)."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from .. import bundle, presenters, selectors, services, wizard
+from .. import presenters, selectors, services, wizard
 from ..forms import CreditorForm, DebtForm, EvidenceUploadForm
-from ..models import Case, Creditor, Debt
+from ..models import Case, CaseBundle, Creditor, Debt, DocumentStatus
 from .common import case_for, file_login_required, private_file_response
+from .contacts import contacts_context
 from .documents import documents_context
 from .wizard import returning_to_review, step_url
 
@@ -52,6 +52,8 @@ def case_detail(request, code):
         "upload_form": EvidenceUploadForm(),
         "resume": wizard.resume_step(case),
         **documents_context(case),
+        **contacts_context(case, [lender.creditor for lender in split.lenders] if split else None),
+        **bundle_context(case),
     }
     return render(request, "cases/detail.html", context)
 
@@ -67,16 +69,33 @@ def case_delete(request, code):
     return render(request, "cases/case_delete.html", {"case": case})
 
 
-@file_login_required
+def bundle_context(case: Case) -> dict:
+    """The bundle part of the case page: the latest bundle asked for, if any."""
+    return {"case": case, "bundle": case.bundles.first()}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
 def case_bundle(request, code):
-    """Everything to send to the lender in one ZIP; built in a temporary file, since a case may hold 100 MB."""
+    """Everything to send to the lender in one ZIP, made by the worker (a case may hold 100 MB): POST asks for one,
+    GET shows how it is going, as the case page's fragment for htmx, or as a page that refreshes itself."""
     case = case_for(request, code)
-    # FileResponse closes the file once it has been sent.
-    archive = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115
-    bundle.write_bundle(case, archive)
-    archive.seek(0)
+    if request.method == "POST":
+        services.bundle_request(case=case, language=get_language())
+        if not request.htmx:
+            return redirect("cases:bundle", case.code)
+    template = "cases/_bundle.html" if request.htmx else "cases/bundle.html"
+    return render(request, template, bundle_context(case))
+
+
+@file_login_required
+def bundle_download(request, code, bundle_code):
+    case = case_for(request, code)
+    made = get_object_or_404(CaseBundle, case=case, code=bundle_code, status=DocumentStatus.READY)
     filename = _("%(title)s-材料包.zip") % {"title": presenters.safe_file_name(case.title)}
-    return private_file_response(archive, filename=filename, content_type="application/zip", as_attachment=True)
+    return private_file_response(
+        made.file.open("rb"), filename=filename, content_type="application/zip", as_attachment=True
+    )
 
 
 @login_required
