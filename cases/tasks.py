@@ -1,39 +1,16 @@
 """Thin Celery tasks: they take ids and call services; the services' status guards make retries safe."""
 
-from celery import current_app, shared_task
-from celery.signals import worker_ready
+from celery import shared_task
 from django.db import close_old_connections
-from django.utils import timezone
 
 from . import services
 
 
-# Nobody reads its result: without one, queuing it never waits on the result store (Redis down answers at once).
-@shared_task(name="cases.render_document", bind=True, ignore_result=True)
-def render_document(self, document_id: int) -> str:
+@shared_task(name="cases.render_document")
+def render_document(document_id: int) -> str:
     close_old_connections()
-    document = services.document_render(document_id=document_id, task_id=self.request.id or "")
+    document = services.document_render(document_id=document_id)
     return document.status if document is not None else "skipped"
-
-
-@shared_task(name="cases.take_back_renders")
-def take_back_renders() -> int:
-    """The renders whose claiming task no live worker is running, queued again; nothing when a worker's answer is
-    missing (an empty reply is not the same as no reply)."""
-    close_old_connections()
-    claimed_before = timezone.now()
-    active = current_app.control.inspect(timeout=1.0).active()
-    if not active:
-        return 0
-    live = {task["id"] for tasks in active.values() for task in tasks}
-    return services.document_take_back(live_task_ids=live, claimed_before=claimed_before)
-
-
-@worker_ready.connect
-def take_back_renders_on_start(sender=None, **_kwargs) -> None:
-    """A worker starting may be the one that replaces a worker killed mid-render: look at once, not after the hour
-    the broker waits before handing the killed worker's messages back."""
-    take_back_renders.delay()
 
 
 @shared_task(name="cases.sweep_documents")
@@ -59,10 +36,3 @@ def build_bundle(bundle_id: int) -> str:
 def sweep_bundles() -> dict[str, int]:
     close_old_connections()
     return services.bundle_sweep()
-
-
-@shared_task(name="cases.send_reminders")
-def send_reminders() -> dict[str, int]:
-    """Beat runs it every hour of the day: a second run, or two at once, sends nothing twice."""
-    close_old_connections()
-    return services.reminders_send()
