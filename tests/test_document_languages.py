@@ -19,8 +19,7 @@ from .builders import ready_lender
 
 OUTPUT = Path(os.environ.get("TEST_OUTPUT_DIR", "test-output")) / "documents-languages"
 LANGUAGES = ["zh-hans", "zh-hant", "en"]
-# The subsets of static/documents/print.css (scripts/subset-fonts), named apart from the full faces behind them.
-FACES = {"zh-hans": "Noto-Sans-CJK-SC-Subset", "zh-hant": "Noto-Sans-CJK-TC-Subset", "en": "Noto-Sans-CJK-SC-Subset"}
+FACES = {"zh-hans": "Noto-Sans-CJK-SC", "zh-hant": "Noto-Sans-CJK-TC", "en": "Noto-Sans-CJK-SC"}
 TITLES = {
     "zh-hans": {DocumentKind.PROPOSAL: "协商还款申请书", DocumentKind.HARDSHIP_LETTER: "困难情况说明"},
     "zh-hant": {DocumentKind.PROPOSAL: "協商還款申請書", DocumentKind.HARDSHIP_LETTER: "困難情況說明"},
