@@ -392,6 +392,7 @@ EVIDENCE_URLS = [
     ("evidence_file_delete", "file", "get", None),
     ("evidence_file_delete", "file", "post", dict),
     ("bundle", "case", "get", None),
+    ("bundle", "case", "post", dict),
 ]
 URL_IDS = [f"{method}-{name}" for name, _level, method, _data in EVIDENCE_URLS]
 
@@ -416,7 +417,7 @@ def test_outsider_gets_404_on_every_evidence_url_and_nothing_changes(
 
 
 # A file URL answers an anonymous visitor as it answers a stranger; a page sends them to log in first.
-FILE_VIEWS = {"evidence_file_download", "evidence_file_thumbnail", "bundle"}
+FILE_VIEWS = {"evidence_file_download", "evidence_file_thumbnail"}
 
 
 @pytest.mark.parametrize(("name", "level", "method", "data"), EVIDENCE_URLS, ids=URL_IDS)
