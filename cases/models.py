@@ -541,7 +541,12 @@ class ContactChannel(models.TextChoices):
     WEB_FORM = "web_form", _("网站表单")
     LETTER = "letter", _("信件")
     IN_PERSON = "in_person", _("当面")
+    LENDER_CALLED = "lender_called", _("平台或银行打给我")
     COLLECTOR_CALL = "collector_call", _("催收来电")
+
+
+# A call the other side made: the direction is incoming whatever was picked.
+INCOMING_CHANNELS = frozenset({ContactChannel.LENDER_CALLED, ContactChannel.COLLECTOR_CALL})
 
 
 class ContactDirection(models.TextChoices):
@@ -551,6 +556,7 @@ class ContactDirection(models.TextChoices):
 
 class ContactOutcome(models.TextChoices):
     NO_RESULT = "no_result", _("没有结果")
+    SUBMITTED = "submitted", _("已提交申请或材料")
     NEEDS_DOCUMENTS = "needs_documents", _("要求补充材料")
     OFFER_MADE = "offer_made", _("对方给出方案")
     CALLBACK = "callback", _("约定回电")
@@ -560,6 +566,16 @@ class ContactOutcome(models.TextChoices):
 
 class ContactLog(models.Model):
     case = models.ForeignKey(Case, verbose_name=_("案件"), on_delete=models.CASCADE, related_name="contacts")
+    # The lender talked to. Empty only for calls logged before contacts were per lender; a lender removed with its
+    # last debt leaves its calls in the log.
+    creditor = models.ForeignKey(
+        Creditor,
+        verbose_name=_("平台或银行"),
+        on_delete=models.SET_NULL,
+        related_name="contacts",
+        null=True,
+        blank=True,
+    )
     occurred_at = models.DateTimeField(_("时间"))
     channel = models.CharField(_("渠道"), max_length=20, choices=ContactChannel.choices)
     direction = models.CharField(
@@ -573,6 +589,15 @@ class ContactLog(models.Model):
         _("结果"), max_length=20, choices=ContactOutcome.choices, default=ContactOutcome.NO_RESULT
     )
     next_follow_up = models.DateField(_("下次跟进日期"), null=True, blank=True)
+    # The recording or the screenshots of this contact: an evidence item of its own (通话录音或短信截图).
+    evidence = models.ForeignKey(
+        Evidence,
+        verbose_name=_("录音或截图"),
+        on_delete=models.SET_NULL,
+        related_name="contact_logs",
+        null=True,
+        blank=True,
+    )
     created_at = models.DateTimeField(_("记录时间"), auto_now_add=True)
 
     class Meta:
@@ -590,6 +615,38 @@ class ContactLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.get_channel_display()}"
+
+
+class CaseStatusChange(models.Model):
+    """A case, or one lender's negotiation, moving from one status to the next: the case's timeline shows it."""
+
+    case = models.ForeignKey(Case, verbose_name=_("案件"), on_delete=models.CASCADE, related_name="status_changes")
+    # The lender whose negotiation moved; empty when the move is the case's own.
+    creditor = models.ForeignKey(
+        Creditor,
+        verbose_name=_("平台或银行"),
+        on_delete=models.CASCADE,
+        related_name="status_changes",
+        null=True,
+        blank=True,
+    )
+    old_status = models.CharField(_("原状态"), max_length=20, choices=CaseStatus.choices)
+    new_status = models.CharField(_("新状态"), max_length=20, choices=CaseStatus.choices)
+    changed_at = models.DateTimeField(_("时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("案件状态变化")
+        verbose_name_plural = _("案件状态变化")
+        ordering = ["case", "-changed_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(old_status__in=CaseStatus.values, new_status__in=CaseStatus.values),
+                name="status_change_statuses_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_old_status_display()} → {self.get_new_status_display()}"
 
 
 class Agreement(models.Model):

@@ -127,9 +127,11 @@ def give_file(evidence: Evidence, status: str = EvidenceStatus.UPLOADED) -> Evid
 
 
 def make_contact(case: Case, **fields) -> ContactLog:
+    """A call with the case's first lender an hour ago, unless told otherwise."""
     return services.contact_log_create(
         case=case,
         **{
+            "creditor": case.creditors.order_by("position", "pk").first(),
             "occurred_at": timezone.now() - timedelta(hours=1),
             "channel": "phone_95188",
             "summary": "问了停息",

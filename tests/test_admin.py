@@ -446,6 +446,7 @@ def test_the_other_add_pages_go_through_their_services(superuser_client, objects
             ContactLog,
             {
                 "case": str(case.pk),
+                "creditor": str(debt.creditor.pk),
                 "occurred_at_0": now.date().isoformat(),
                 "occurred_at_1": now.strftime("%H:%M:%S"),
                 "channel": "app_chat",

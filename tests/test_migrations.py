@@ -1,7 +1,7 @@
 """Migrations that move data: what a case held before the change is still there after it, or brought within a rule
 that the change adds."""
 
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -135,5 +135,27 @@ def test_each_lender_of_a_case_becomes_one_creditor_with_the_plan_it_had():
         by_debt = dict(after.get_model("cases", "Debt").objects.values_list("pk", "creditor__name"))
         assert by_debt == {huabei.pk: "蚂蚁花呗", card.pk: "招商银行", card_2.pk: "招商银行"}
         assert not Creditor.objects.filter(case_id=empty_case.pk).exists()
+    finally:
+        migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_call_logged_before_contacts_named_their_lender_goes_to_the_only_one():
+    before = migrate([("cases", "0011_case_bundle")])
+    User = before.get_model("accounts", "User")
+    Case = before.get_model("cases", "Case")
+    Creditor = before.get_model("cases", "Creditor")
+    ContactLog = before.get_model("cases", "ContactLog")
+    owner = User.objects.create(email="migrate@example.com", password="x")
+    one, two = Case.objects.create(owner=owner, title="一家"), Case.objects.create(owner=owner, title="两家")
+    huabei = Creditor.objects.create(case=one, kind="huabei", name="蚂蚁花呗")
+    Creditor.objects.create(case=two, kind="huabei", name="蚂蚁花呗")
+    Creditor.objects.create(case=two, kind="credit_card", name="招商银行")
+    call = {"occurred_at": datetime(2026, 3, 2, 10, tzinfo=UTC), "channel": "phone_95188", "summary": "问了停息"}
+    with_one, with_two = ContactLog.objects.create(case=one, **call), ContactLog.objects.create(case=two, **call)
+    try:
+        after = migrate([("cases", "0012_contact_lender_and_status_history")])
+        lenders = dict(after.get_model("cases", "ContactLog").objects.values_list("pk", "creditor_id"))
+        assert lenders == {with_one.pk: huabei.pk, with_two.pk: None}  # which of the two it was, nobody can say
     finally:
         migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())

@@ -165,12 +165,13 @@ def date_call(service: str, field: str, case: Case, debt: Debt | None = None, ag
     def at_noon(value: date) -> datetime:  # noon: "tomorrow" stays in the future even just before midnight
         return datetime.combine(value, time(12))
 
+    creditor = (debt or make_debt(case)).creditor
     if service == "contact_log_create":
         return lambda value: services.contact_log_create(
-            case=case, occurred_at=at_noon(value), channel="phone_95188", summary="打了电话"
+            case=case, creditor=creditor, occurred_at=at_noon(value), channel="phone_95188", summary="打了电话"
         )
     assert service == "contact_log_update"
-    entry = make_contact(case)
+    entry = make_contact(case, creditor=creditor)
     return lambda value: services.contact_log_update(entry=entry, occurred_at=at_noon(value))
 
 

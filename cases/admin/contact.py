@@ -19,12 +19,22 @@ class ContactLogForm(ServiceForm):
 @admin.register(ContactLog)
 class ContactLogAdmin(ServiceAdmin):
     form = ContactLogForm
-    list_display = ["occurred_at", "case", "channel", "direction", "agent_name", "outcome", "next_follow_up"]
+    list_display = [
+        "occurred_at",
+        "case",
+        "creditor",
+        "channel",
+        "direction",
+        "agent_name",
+        "outcome",
+        "next_follow_up",
+    ]
     list_filter = ["channel", "direction", "outcome", "next_follow_up"]
-    search_fields = ["agent_name", "agent_id", "summary", "offer", "case__title"]
-    raw_id_fields = ["case"]
+    search_fields = ["agent_name", "agent_id", "summary", "offer", "case__title", "creditor__name"]
+    raw_id_fields = ["case", "creditor", "evidence"]
     date_hierarchy = "occurred_at"
     contact_fields = [
+        "creditor",
         "occurred_at",
         "channel",
         "direction",
@@ -36,8 +46,8 @@ class ContactLogAdmin(ServiceAdmin):
         "next_follow_up",
     ]
     add_fields = ["case", *contact_fields]
-    fields = ["case", *contact_fields, "created_at"]
-    readonly_fields = ["case", "created_at"]
+    fields = ["case", *contact_fields, "evidence", "created_at"]
+    readonly_fields = ["case", "evidence", "created_at"]
 
     def delete_model(self, request, obj: ContactLog) -> None:
         services.contact_log_delete(entry=obj)

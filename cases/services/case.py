@@ -15,6 +15,7 @@ from .. import plans, validators
 from ..models import (
     Case,
     CaseStatus,
+    CaseStatusChange,
     Debt,
     EvidenceFile,
     Hardship,
@@ -126,7 +127,7 @@ def case_mark_step(*, case: Case, step: str) -> None:
 
 
 def case_change_status(*, case: Case, status: str) -> Case:
-    """Move a case along its legal path only (Case.can_move_to)."""
+    """Move a case along its legal path only (Case.can_move_to); the move is kept for the case's timeline."""
     if status not in CaseStatus.values:
         raise ValidationError({"status": _("未知的案件状态。")}, code="invalid_choice")
     with transaction.atomic():
@@ -139,6 +140,7 @@ def case_change_status(*, case: Case, status: str) -> Case:
                 },
                 code="illegal_transition",
             )
+        CaseStatusChange.objects.create(case=locked, old_status=locked.status, new_status=status)
         locked.status = status
         locked.save(update_fields=["status", "updated_at"])
     case.status = status
