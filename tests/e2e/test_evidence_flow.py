@@ -49,9 +49,11 @@ def signed_in_context(browser, live_server, user, **options):
 
 
 @pytest.mark.e2e
+@pytest.mark.worker
 def test_upload_track_and_bundle_from_a_phone(
     live_server,
     transactional_db,
+    celery_worker,
     owner,
     case_with_checklist,
     launch_browser,
@@ -124,10 +126,14 @@ def test_upload_track_and_bundle_from_a_phone(
         item = Evidence.objects.get(case=case, position=1)
         assert (item.status, item.status_changed_on, item.note) == (EvidenceStatus.SENT, yesterday, "在线客服收到了")
 
-        # The bundle: both files, named by attachment number; the photo without its GPS position.
+        # The bundle, made by the worker: both files, named by attachment number; the photo without its GPS position.
         page.goto(f"{live_server.url}/cases/{case.code}/")
+        page.get_by_role("button", name="打包全部材料（ZIP）").click()
+        ready = page.locator("#bundle").get_by_role("link", name=re.compile("下载材料包"))
+        expect(ready).to_be_visible(timeout=30_000)
+        snap("case-page-bundle")
         with page.expect_download() as download_info:
-            page.get_by_role("link", name="下载材料包（ZIP）").click()
+            ready.click()
         archive = zipfile.ZipFile(io.BytesIO(download_info.value.path().read_bytes()))
         assert archive.namelist() == ["附件01-身份证-1.jpg", "附件01-身份证-2.pdf"]
         assert not Image.open(io.BytesIO(archive.read("附件01-身份证-1.jpg"))).getexif().get_ifd(GPS_IFD)

@@ -193,7 +193,7 @@ def test_wizard_from_sign_up_to_plan_with_a_break_in_the_middle(
         for index in range(2):
             panel = panels.nth(index)
             if not panel.evaluate("details => details.open"):
-                panel.locator("summary").click()
+                panel.locator(":scope > summary").click()
             scenarios = panel.locator(".scenario")
             expect(scenarios.first).to_be_visible()
             assert scenarios.count() >= 2
