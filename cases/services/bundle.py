@@ -136,6 +136,6 @@ def bundle_sweep(*, now: datetime | None = None) -> dict[str, int]:
 @receiver(post_delete, sender=CaseBundle, dispatch_uid="cases.bundle_file")
 def _delete_file(sender, instance: CaseBundle, **kwargs) -> None:
     """A bundle's file goes with its row, whatever deleted it (the sweep, the case, the account), once committed."""
-    if instance.file:
-        name, storage = instance.file.name, instance.file.storage
+    name, storage = instance.file.name, instance.file.storage
+    if name:
         transaction.on_commit(lambda: storage.delete(name))
