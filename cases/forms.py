@@ -2,16 +2,33 @@
 services (cases/validators.py), so a bad value gets the same message from either; the services decide the rest."""
 
 from collections.abc import Callable
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
-from . import plans, uploads, validators
-from .models import Case, CaseGoal, Debt, Evidence, EvidenceKind, EvidenceStatus, Hardship, HardshipReason, LenderKind
+from . import plans, uploads, validators, workdays
+from .models import (
+    Case,
+    CaseGoal,
+    ContactChannel,
+    ContactDirection,
+    ContactLog,
+    ContactOutcome,
+    Debt,
+    Evidence,
+    EvidenceKind,
+    EvidenceStatus,
+    Hardship,
+    HardshipReason,
+    LenderKind,
+)
 
 DATE_INPUT = {"type": "date"}
 
@@ -429,3 +446,166 @@ class ContactForm(CaseForm):
     def clean_id_number(self) -> str:
         number = self.cleaned_data["id_number"]
         return validators.clean_id_number(number) if number else number
+
+
+# The channel a contact most likely went through, by kind of lender: one tap fewer on the phone.
+LIKELY_CHANNEL = {
+    LenderKind.HUABEI: ContactChannel.PHONE_95188,
+    LenderKind.JIEBEI: ContactChannel.PHONE_95188,
+    LenderKind.CREDIT_CARD: ContactChannel.BANK_HOTLINE,
+}
+FOLLOW_UP_NONE, FOLLOW_UP_ON_DATE = "", "date"
+
+
+def _short_day(day: date) -> str:
+    return f"{formats.date_format(day, 'MONTH_DAY_FORMAT')} {formats.date_format(day, 'D')}"
+
+
+class ContactLogForm(CaseForm):
+    """One contact with a lender, typed on a phone during or right after the call. The next follow-up is picked
+    from 3 or 7 working days after the contact, or a date of one's own; an application submitted with none picked
+    gets the first of them."""
+
+    channel = forms.ChoiceField(
+        label=_("怎么联系的"),
+        choices=ContactChannel.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("请选择沟通渠道。")},
+    )
+    occurred_at = forms.DateTimeField(
+        label=_("时间"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        error_messages={"required": _("请填写沟通时间。"), "invalid": _("请输入真实的日期和时间。")},
+    )
+    direction = forms.ChoiceField(
+        label=_("谁联系谁"),
+        choices=ContactDirection.choices,
+        widget=forms.RadioSelect,
+        initial=ContactDirection.OUTGOING,
+        help_text=_("选了“平台或银行打给我”或“催收来电”，会自动记为对方联系我。"),
+    )
+    agent_name = forms.CharField(
+        label=_("客服姓名（可不填）"), max_length=_max_length(ContactLog, "agent_name"), required=False
+    )
+    agent_id = forms.CharField(
+        label=_("工号（可不填）"), max_length=_max_length(ContactLog, "agent_id"), required=False
+    )
+    summary = forms.CharField(
+        label=_("说了什么"),
+        max_length=_max_length(ContactLog, "summary"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("请简单记下这次沟通说了什么。")},
+        help_text=_("例如：说明了失业的情况，申请停息挂账分 36 期；客服说要先提交收入证明。"),
+    )
+    offer = forms.CharField(
+        label=_("对方提出的方案（可不填）"),
+        max_length=_max_length(ContactLog, "offer"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("照原话记：金额、期数、利率或手续费、有效期到哪天。"),
+    )
+    outcome = forms.ChoiceField(label=_("结果"), choices=ContactOutcome.choices, initial=ContactOutcome.NO_RESULT)
+    follow_up = forms.ChoiceField(label=_("下次什么时候跟进"), widget=forms.RadioSelect, required=False)
+    follow_up_on = DateField(label=_("自选日期"), required=False)
+    files = EvidenceFilesField(  # type: ignore[assignment]
+        label=_("录音或短信截图（可不填）"),
+        multiple=True,
+        required=False,
+        help_text=_("短信、聊天记录的截图或导出的 PDF，会作为一项“通话录音或短信截图”材料保存在案件里。"),
+    )
+
+    def __init__(self, *args, base_day: date, creditors=None, **kwargs):
+        """`base_day`: the day the suggestions count from (today for a new contact, the contact's day for one
+        already written down); `creditors`: the case's lenders, when the contact may be moved to another."""
+        super().__init__(*args, **kwargs)
+        self.base_day = base_day
+        self.suggestions = workdays.follow_ups(base_day)
+        self.follow_up_suggested = False
+        choices: list[tuple[str, str]] = [(FOLLOW_UP_NONE, str(_("暂不定")))]
+        for suggestion in self.suggestions:
+            label = ngettext(
+                "%(count)s 个工作日后：%(day)s", "%(count)s 个工作日后：%(day)s", suggestion.working_days
+            ) % {"count": suggestion.working_days, "day": _short_day(suggestion.on)}
+            if suggestion.weekends_only:
+                label += str(_("（只跳过了周末）"))
+            choices.append((str(suggestion.working_days), label))
+        choices.append((FOLLOW_UP_ON_DATE, str(_("自己选日期"))))
+        self.fields["follow_up"].choices = choices  # type: ignore[attr-defined]
+        unknown = sorted({year for s in self.suggestions for year in s.unknown_years})
+        self.unknown_years = unknown
+        self.creditors = list(creditors or [])
+        if self.creditors:
+            self.fields = {
+                "creditor": forms.ChoiceField(
+                    label=_("和哪家"),
+                    choices=[(creditor.code.hex, creditor.name) for creditor in self.creditors],
+                    error_messages={"required": _("请选择这次是和哪家平台或银行沟通的。")},
+                ),
+                **self.fields,
+            }
+
+    @staticmethod
+    def initial_for_lender(creditor) -> dict:
+        """A new contact: now, with this lender, through the channel its kind is usually reached by."""
+        now = timezone.localtime().replace(second=0, microsecond=0)
+        channel = LIKELY_CHANNEL.get(creditor.kind, ContactChannel.APP_CHAT)
+        return {"occurred_at": now, "channel": channel, "direction": ContactDirection.OUTGOING}
+
+    @staticmethod
+    def initial_for(entry) -> dict:
+        """A contact already written down, as the form shows it."""
+        return {
+            "creditor": entry.creditor.code.hex if entry.creditor else None,
+            "occurred_at": timezone.localtime(entry.occurred_at).replace(second=0, microsecond=0),
+            "channel": entry.channel,
+            "direction": entry.direction,
+            "agent_name": entry.agent_name,
+            "agent_id": entry.agent_id,
+            "summary": entry.summary,
+            "offer": entry.offer,
+            "outcome": entry.outcome,
+            "follow_up": FOLLOW_UP_ON_DATE if entry.next_follow_up else FOLLOW_UP_NONE,
+            "follow_up_on": entry.next_follow_up,
+        }
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        occurred = data.get("occurred_at")
+        day = timezone.localtime(occurred).date() if occurred else self.base_day
+        choice = data.get("follow_up") or FOLLOW_UP_NONE
+        next_follow_up = None
+        if choice == FOLLOW_UP_ON_DATE:
+            next_follow_up = data.get("follow_up_on")
+            if next_follow_up is None and "follow_up_on" not in self.errors:
+                self.add_error("follow_up_on", _("请选一个跟进日期，或者选“暂不定”。"))
+        elif choice != FOLLOW_UP_NONE:
+            next_follow_up = workdays.add_working_days(day, int(choice))
+        elif data.get("outcome") == ContactOutcome.SUBMITTED:
+            # Lenders review in 3 to 7 working days: ask after the first 3.
+            next_follow_up = workdays.add_working_days(day, workdays.FOLLOW_UP_SPANS[0])
+            self.follow_up_suggested = True
+        data["next_follow_up"] = next_follow_up
+        return data
+
+    def add_service_error(self, error: ValidationError) -> None:
+        # The service names the date it was given; here it was typed in (or worked out from) the follow-up fields.
+        if hasattr(error, "error_dict") and "next_follow_up" in error.error_dict:
+            fields = {"next_follow_up": "follow_up_on"}
+            error = ValidationError({fields.get(name, name): errors for name, errors in error.error_dict.items()})
+        super().add_service_error(error)
+
+    def creditor_chosen(self):
+        code = self.cleaned_data.get("creditor")
+        return next((creditor for creditor in self.creditors if creditor.code.hex == code), None)
+
+    def service_fields(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        fields = {
+            name: data.get(name)
+            for name in ("occurred_at", "channel", "direction", "agent_name", "agent_id", "summary", "offer", "outcome")
+        }
+        fields["next_follow_up"] = data.get("next_follow_up")
+        fields["files"] = data.get("files") or []
+        if self.creditors:
+            fields["creditor"] = self.creditor_chosen()
+        return fields

@@ -225,3 +225,56 @@ def waived_parts_text(scenario: plans.Scenario) -> str:
         label = str(WAIVED_PART_LABELS[part])
         named.append(f"{label} {plans.format_yuan(amount)}" if amount is not None else label)
     return join_labels(named)
+
+
+def _asks(creditor: Creditor, plan: dict | None) -> list[str]:
+    """What to ask this lender for, in sentences with the figures of the plan chosen for it."""
+    if plan is None:
+        return []
+    yuan = plans.format_yuan
+    asks = [
+        _("%(goal)s：分 %(months)s 期，每月 %(monthly)s，合计 %(total)s。")
+        % {
+            "goal": plan["goal"],
+            "months": plan["months"],
+            "monthly": yuan(plan["monthly_payment"]),
+            "total": yuan(plan["total_paid"]),
+        }
+    ]
+    if plan["grace_months"]:
+        asks.append(_("前 %(months)s 个月暂停还款。") % {"months": plan["grace_months"]})
+    if plan["down_payment"]:
+        asks.append(_("签协议时先还 %(amount)s。") % {"amount": yuan(plan["down_payment"])})
+    if plan["waived_parts"]:
+        asks.append(_("请求减免：%(parts)s。") % {"parts": plan["waived_parts"]})
+    if creditor.goal_note:
+        asks.append(creditor.goal_note)
+    return asks
+
+
+def talking_points(case: Case, creditor: Creditor) -> dict:
+    """What to have in front of you when calling one lender: its figures, its share of the budget and the plan asked
+    of it, the hardship in two sentences, what to ask for, and what was said last time."""
+    today = timezone.localdate()
+    creditors = selectors.case_creditors(case)
+    creditor = next((c for c in creditors if c.pk == creditor.pk), creditor)
+    debt_rows = [_debt_row(debt, today) for debt in creditor.debts.all()]
+    split = selectors.budget_split(case, creditors)
+    own = None
+    if split is not None:
+        own = next((p for p in selectors.chosen_plans(case, split) if p.creditor.pk == creditor.pk), None)
+    plan = _plan(creditor, own.scenario if own else None)
+    hardship = selectors.case_hardship(case)
+    contacts = selectors.creditor_contacts(creditor)
+    return {
+        "lender": creditor,
+        "debts": debt_rows,
+        "owed": sum((row["total"] for row in debt_rows), Decimal("0.00")),
+        "share": split.share_of(creditor) if split is not None else None,
+        "plan": plan,
+        "asks": _asks(creditor, plan),
+        "reasons": join_labels(hardship.reason_labels) if hardship else "",
+        "summary": first_two_sentences(hardship.narrative) if hardship else "",
+        "last_contact": contacts[0] if contacts else None,
+        "contact_count": len(contacts),
+    }

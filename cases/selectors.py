@@ -1,7 +1,9 @@
 """Reads that take more than one query, or that compute from several rows: the case with its parts, the plans."""
 
 from dataclasses import dataclass
+from datetime import date, datetime, time
 from decimal import Decimal
+from enum import StrEnum
 
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
@@ -11,6 +13,8 @@ from django.utils.translation import gettext as _
 from . import plans
 from .models import (
     Case,
+    CaseStatusChange,
+    ContactLog,
     Creditor,
     Debt,
     DocumentKind,
@@ -231,6 +235,14 @@ def chosen_plans(case: Case, split: BudgetSplit | None = None) -> list[LenderPla
     return result
 
 
+def lender_plan(case: Case, creditor: Creditor) -> LenderPlan | None:
+    """One lender's share and chosen plan; None until the budget is known."""
+    split = budget_split(case)
+    if split is None:
+        return None
+    return next((plan for plan in chosen_plans(case, split) if plan.creditor.pk == creditor.pk), None)
+
+
 def monthly_total_of_plans(plans_chosen: list[LenderPlan]) -> Decimal:
     """What the chosen plans ask each month, all lenders together, at their largest payment."""
     return sum((plan.scenario.largest_payment for plan in plans_chosen if plan.scenario is not None), Decimal("0.00"))
@@ -276,3 +288,94 @@ def document_blockers(case: Case, creditor: Creditor, split: BudgetSplit | None 
                 )
             )
     return missing
+
+
+# --- contacts and the timeline ----------------------------------------------------------------------------------
+
+
+def case_contacts(case: Case) -> list[ContactLog]:
+    """Every contact of the case, newest first, each with its lender and its recording's or screenshots' files."""
+    return list(
+        case.contacts.select_related("creditor", "evidence")
+        .prefetch_related("evidence__files")
+        .order_by("-occurred_at", "-id")
+    )
+
+
+def creditor_contacts(creditor: Creditor) -> list[ContactLog]:
+    """One lender's contacts, newest first."""
+    return list(
+        creditor.contacts.select_related("evidence").prefetch_related("evidence__files").order_by("-occurred_at", "-id")
+    )
+
+
+@dataclass(frozen=True)
+class LenderContacts:
+    """A lender and its contacts, newest first; `creditor` None holds the calls logged before contacts had one."""
+
+    creditor: Creditor | None
+    contacts: list[ContactLog]
+
+    @property
+    def next_follow_up(self) -> date | None:
+        """The follow-up date the latest contact set: the next thing to do with this lender."""
+        return self.contacts[0].next_follow_up if self.contacts else None
+
+
+def contacts_by_lender(creditors: list[Creditor], contacts: list[ContactLog]) -> list[LenderContacts]:
+    """The contacts grouped by lender, in the lenders' order; contacts without a lender last, if any."""
+    groups = [LenderContacts(c, [x for x in contacts if x.creditor_id == c.pk]) for c in creditors]
+    known = {creditor.pk for creditor in creditors}
+    orphans = [x for x in contacts if x.creditor_id not in known]
+    if orphans:
+        groups.append(LenderContacts(None, orphans))
+    return groups
+
+
+class TimelineKind(StrEnum):
+    CONTACT = "contact"
+    DOCUMENT = "document"
+    EVIDENCE = "evidence"
+    STATUS = "status"
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One thing that happened in a case. `date_only`: the user gave the day, not the time (evidence sent on...)."""
+
+    at: datetime
+    kind: str
+    item: ContactLog | GeneratedDocument | EvidenceEvent | CaseStatusChange
+    date_only: bool = False
+
+
+# What the timeline shows of an item's history: what happened with the lender, not the uploads themselves.
+TIMELINE_EVIDENCE_STATUSES = (EvidenceStatus.SENT, EvidenceStatus.ACCEPTED, EvidenceStatus.REJECTED)
+
+
+def _on_day(day: date, recorded: datetime) -> tuple[datetime, bool]:
+    """When an evidence step happened: its recording time if it was recorded that day, else midday of its day."""
+    if timezone.localtime(recorded).date() == day:
+        return recorded, False
+    return timezone.make_aware(datetime.combine(day, time(12))), True
+
+
+def case_timeline(case: Case, contacts: list[ContactLog] | None = None) -> list[TimelineEntry]:
+    """Contacts, documents made, evidence sent, accepted or rejected, and status changes, newest first, in the
+    same few queries however long the case's history (the contacts may come from the caller, read once)."""
+    contacts = case_contacts(case) if contacts is None else contacts
+    entries = [TimelineEntry(contact.occurred_at, TimelineKind.CONTACT, contact) for contact in contacts]
+    documents = GeneratedDocument.objects.filter(case=case, status=DocumentStatus.READY).select_related("creditor")
+    entries += [
+        TimelineEntry(document.finished_at or document.created_at, TimelineKind.DOCUMENT, document)
+        for document in documents
+    ]
+    events = EvidenceEvent.objects.select_related("evidence").filter(evidence__case=case)
+    for event in events.filter(status__in=TIMELINE_EVIDENCE_STATUSES):
+        at, date_only = _on_day(event.on, event.created_at)
+        entries.append(TimelineEntry(at, TimelineKind.EVIDENCE, event, date_only))
+    entries += [
+        TimelineEntry(change.changed_at, TimelineKind.STATUS, change)
+        for change in CaseStatusChange.objects.filter(case=case).select_related("creditor")
+    ]
+    return sorted(entries, key=lambda entry: (entry.at, entry.kind, entry.item.pk), reverse=True)

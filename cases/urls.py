@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import case, documents, evidence, wizard
+from .views import case, contacts, documents, evidence, wizard
 
 app_name = "cases"
 
@@ -52,4 +52,10 @@ urlpatterns = [
         name="document_generate",
     ),
     path("<uuid:code>/documents/<uuid:document_code>/download/", documents.document_download, name="document_download"),
+    path("<uuid:code>/lenders/<uuid:creditor_code>/contacts/new/", contacts.contact_new, name="contact_new"),
+    path("<uuid:code>/lenders/<uuid:creditor_code>/talking-points/", contacts.talking_points, name="talking_points"),
+    path("<uuid:code>/contacts/<int:contact_id>/", contacts.contact_edit, name="contact_edit"),
+    path("<uuid:code>/contacts/<int:contact_id>/delete/", contacts.contact_delete, name="contact_delete"),
+    path("<uuid:code>/timeline/", contacts.timeline, name="timeline"),
+    path("scam-check/", contacts.scam_check, name="scam_check"),
 ]

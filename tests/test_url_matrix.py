@@ -127,6 +127,7 @@ def every_step(w: World) -> list[str]:
 HTMX = {"HX-Request": "true"}
 DEBT = lambda w: w.case.debts.first().pk  # noqa: E731
 PROPOSAL = lambda w: DocumentKind.PROPOSAL  # noqa: E731
+CONTACT = lambda w: w.case.contacts.first().pk  # noqa: E731
 LENDER = lambda w: w.case.creditors.first().code  # noqa: E731
 
 MATRIX: dict[str, Entry] = {
@@ -164,6 +165,13 @@ MATRIX: dict[str, Entry] = {
         case_url("document_generate", LENDER, PROPOSAL), get=(405, 405, LOGIN), post=(REDIRECT, 404, LOGIN)
     ),
     "cases:document_download": case_file(case_url("document_download", lambda w: document(w).code)),
+    "cases:contact_new": case_page("contact_new", LENDER),
+    "cases:contact_edit": case_page("contact_edit", CONTACT),
+    "cases:contact_delete": case_page("contact_delete", CONTACT, post=(REDIRECT, 404, LOGIN)),
+    "cases:talking_points": case_page("talking_points", LENDER, post=(405, 405, LOGIN)),
+    "cases:timeline": case_page("timeline", post=(405, 405, LOGIN)),
+    # Anyone may check what a third party promised; nothing is saved.
+    "cases:scam_check": public("cases:scam_check", post=(405,) * 3),
     # accounts
     "signup": public("signup", get=(REDIRECT, REDIRECT, 200), post=(REDIRECT, REDIRECT, 200)),
     "login": public("login"),

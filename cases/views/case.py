@@ -12,6 +12,7 @@ from .. import presenters, selectors, services, wizard
 from ..forms import CreditorForm, DebtForm, EvidenceUploadForm
 from ..models import Case, CaseBundle, Creditor, Debt, DocumentStatus
 from .common import case_for, file_login_required, private_file_response
+from .contacts import contacts_context
 from .documents import documents_context
 from .wizard import returning_to_review, step_url
 
@@ -51,6 +52,7 @@ def case_detail(request, code):
         "upload_form": EvidenceUploadForm(),
         "resume": wizard.resume_step(case),
         **documents_context(case),
+        **contacts_context(case, [lender.creditor for lender in split.lenders] if split else None),
         **bundle_context(case),
     }
     return render(request, "cases/detail.html", context)
