@@ -508,10 +508,13 @@ class ContactLogForm(CaseForm):
     follow_up = forms.ChoiceField(label=_("下次什么时候跟进"), widget=forms.RadioSelect, required=False)
     follow_up_on = DateField(label=_("自选日期"), required=False)
     files = EvidenceFilesField(  # type: ignore[assignment]
-        label=_("录音或短信截图（可不填）"),
+        label=_("短信或聊天截图（可不填）"),
         multiple=True,
         required=False,
-        help_text=_("短信、聊天记录的截图或导出的 PDF，会作为一项“通话录音或短信截图”材料保存在案件里。"),
+        help_text=_(
+            "短信、App 聊天记录的截图或导出的 PDF，保存在案件的“通话录音或短信截图”材料里。"
+            "录音文件暂时不能上传，请留在手机里保存好。"
+        ),
     )
 
     def __init__(self, *args, base_day: date, creditors=None, **kwargs):

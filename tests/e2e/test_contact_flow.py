@@ -59,7 +59,7 @@ def test_log_a_call_from_a_phone(
         page.get_by_label("工号（可不填）").fill("A1024")
         page.get_by_label("说了什么").fill("说明了失业的情况，提交了停息挂账申请和收入证明")
         page.get_by_label("结果").select_option("submitted")
-        page.get_by_label("录音或短信截图（可不填）").set_input_files(str(screenshot))
+        page.get_by_label("短信或聊天截图（可不填）").set_input_files(str(screenshot))
         snap("contact-form")
         page.get_by_role("button", name="保存").click()
 
