@@ -797,6 +797,10 @@ class GeneratedDocument(models.Model):
     checksum = models.CharField(_("SHA-256"), max_length=64, blank=True)
     language = models.CharField(_("语言"), max_length=10, default="zh-hans")
     attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
+    # The task that claimed the render: the same message handed back after its worker died takes its claim over.
+    claimed_by = models.CharField(_("认领的任务"), max_length=64, blank=True)
+    # False while the job could not be handed to the broker (Redis down): the next sweep queues it.
+    queued = models.BooleanField(_("已排队"), default=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)

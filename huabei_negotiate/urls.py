@@ -12,3 +12,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]
+
+# The database out of reach answers 503 in the user's language (core/errors.py), anything else Django's 500.
+handler500 = "core.errors.server_error"

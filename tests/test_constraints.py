@@ -181,6 +181,7 @@ def refused(write) -> str:
 
 def test_one_document_per_version(rows):
     case = rows[Case]
+    GeneratedDocument.objects.filter(case=case).update(status="failed")  # finished: pressing again is a new version
     second = services.document_request(
         case=case, creditor=ready_lender(case), kind=DocumentKind.PROPOSAL, language="zh-hans"
     )

@@ -51,6 +51,7 @@ from .documents import (
     document_render,
     document_request,
     document_sweep,
+    document_take_back,
 )
 from .evidence import (
     ORPHAN_GRACE,
@@ -101,6 +102,7 @@ __all__ = [
     "document_render",
     "document_request",
     "document_sweep",
+    "document_take_back",
     "evidence_create",
     "evidence_delete",
     "evidence_file_delete",

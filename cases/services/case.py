@@ -26,6 +26,7 @@ from ..validators import Amount, Rate
 from .common import UNSET, ZERO, Unset, _amount_or_zero, _given, _save, _touch, _validate
 from .creditor import _creditor_for, _drop_if_empty
 from .evidence import _delete_after_commit, _stored_names, evidence_sync_checklist
+from .limits import check_case_count, check_debt_count
 
 # --- Case -----------------------------------------------------------------------------------------------------
 
@@ -80,6 +81,7 @@ def case_create(
         }
     )
     with transaction.atomic():
+        check_case_count(owner_id=owner.pk)
         case = Case(owner=owner, **cleaned)
         _save(case)
     return case
@@ -224,6 +226,7 @@ def debt_create(
     )
     _check_lender_named(cleaned["lender"], cleaned["lender_name"])
     with transaction.atomic():
+        check_debt_count(case_id=case.pk)
         debt = Debt(case=case, **cleaned)
         _check_debt_total(debt)
         _validate(debt, exclude=["creditor"])  # the debt's own errors first, before its lender is looked for

@@ -4,7 +4,7 @@ import hashlib
 import logging
 import re
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -15,6 +15,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
+from kombu.exceptions import OperationalError as BrokerUnavailable
 
 from .. import presenters, selectors
 from ..models import (
@@ -24,6 +25,7 @@ from ..models import (
     DocumentStatus,
     GeneratedDocument,
 )
+from . import limits
 
 logger = logging.getLogger(__name__)
 
@@ -85,7 +87,11 @@ def _css_string(text: str) -> str:
 def document_request(*, case: Case, creditor: Creditor, kind: str, language: str | None = None) -> GeneratedDocument:
     """Create the next version of one lender's document as pending and queue its rendering once the row is
     committed. Refused, naming what is missing, while the document would go out incomplete (a blank name, no plan)
-    or with plans that together ask more than the debtor can pay."""
+    or with plans that together ask more than the debtor can pay.
+
+    A version of it already on its way (limits.document_in_progress) is returned instead of a new one, so that
+    pressing again changes nothing; new versions count against the owner's hourly allowance. When the broker cannot
+    be reached the version is kept, marked not queued (`queued`), and the next sweep queues it."""
     if kind not in DocumentKind.values:
         raise ValidationError({"kind": _("未知的文书类型。")}, code="invalid_choice")
     if creditor.case_id != case.pk:
@@ -100,8 +106,17 @@ def document_request(*, case: Case, creditor: Creditor, kind: str, language: str
             code="incomplete",
         )
     language = language or translation.get_language() or settings.LANGUAGE_CODE
+    waiting = limits.document_in_progress(case=case, creditor_id=creditor.pk, kind=kind, language=language)
+    if waiting is not None:
+        return waiting
+    if not limits.generation_allowed(owner_id=case.owner_id):
+        raise limits.generation_refused()
     with transaction.atomic():
         locked = Case.objects.select_for_update().get(pk=case.pk)
+        # Checked again under the lock: of two presses at once, the second finds the first's version.
+        waiting = limits.document_in_progress(case=locked, creditor_id=creditor.pk, kind=kind, language=language)
+        if waiting is not None:
+            return waiting
         field = _VERSION_FIELD[kind]
         version = getattr(locked, field) + 1
         setattr(locked, field, version)
@@ -109,27 +124,47 @@ def document_request(*, case: Case, creditor: Creditor, kind: str, language: str
         document = GeneratedDocument.objects.create(
             case=locked, creditor=creditor, kind=kind, version=version, language=language
         )
-        transaction.on_commit(lambda: _queue_render(document.pk))
+        transaction.on_commit(lambda: _queue_and_note(document))
     return document
 
 
-def _queue_render(document_id: int) -> None:
+def _queue_and_note(document: GeneratedDocument) -> None:
+    if _queue_render(document.pk) is False:  # the row says so already; the caller's copy learns it here
+        document.queued = False
+
+
+def _queue_render(document_id: int) -> bool:
+    """Hand the job to the broker, or mark the row not queued and say so when the broker cannot be reached: a press
+    never fails, nor waits long, because Redis is down."""
     from ..tasks import render_document
 
-    render_document.delay(document_id)
+    try:
+        render_document.delay(document_id)
+    except BrokerUnavailable as error:
+        logger.warning("document %s not queued, the sweep will (%s)", document_id, type(error).__name__)
+        GeneratedDocument.objects.filter(pk=document_id).update(queued=False)
+        return False
+    return True
 
 
-def document_render(*, document_id: int) -> GeneratedDocument | None:
-    """Claim one document (pending, or running but abandoned), render it, store it, mark it ready or failed.
+def document_render(*, document_id: int, task_id: str = "") -> GeneratedDocument | None:
+    """Claim one document (pending, running but abandoned, or claimed by this very task: its message handed back
+    after the worker died), render it, store it, mark it ready or failed, and prune the oldest versions.
 
     Returns None when another run has it or it is already finished: running the task twice does nothing twice.
     """
     now = timezone.now()
     claimable = Q(status=DocumentStatus.PENDING) | Q(status=DocumentStatus.RUNNING, started_at__lt=now - STALE_AFTER)
+    if task_id:
+        claimable |= Q(status=DocumentStatus.RUNNING, claimed_by=task_id, attempts__lt=MAX_ATTEMPTS)
     claimed = GeneratedDocument.objects.filter(claimable, pk=document_id).update(
-        status=DocumentStatus.RUNNING, started_at=now, attempts=F("attempts") + 1
+        status=DocumentStatus.RUNNING, started_at=now, attempts=F("attempts") + 1, claimed_by=task_id
     )
     if not claimed:
+        if task_id:  # handed back after each of its tries killed the worker: it will not render, say so
+            mine = GeneratedDocument.objects.filter(pk=document_id, status=DocumentStatus.RUNNING, claimed_by=task_id)
+            for document in mine:
+                _give_up(mine, document)
         return None
     from .. import pdf  # WeasyPrint only in the process that renders, never in the web process
 
@@ -150,6 +185,7 @@ def document_render(*, document_id: int) -> GeneratedDocument | None:
             status=DocumentStatus.FAILED, error=message, finished_at=timezone.now()
         )
         document.refresh_from_db()
+        limits.document_prune(document=document)
         return document
     storage = document.file.storage
     name = storage.save(f"documents/{uuid.uuid4().hex}.pdf", ContentFile(content))
@@ -163,27 +199,51 @@ def document_render(*, document_id: int) -> GeneratedDocument | None:
     if not finished:  # someone else finished or failed it meanwhile: keep theirs, drop ours
         storage.delete(name)
     document.refresh_from_db()
+    limits.document_prune(document=document)
     return document
 
 
 def document_sweep() -> dict[str, int]:
-    """Re-queue documents left pending or running too long (Redis was down, a worker died); fail them after 3 tries."""
+    """Re-queue documents never queued (Redis was down), left pending or running too long (a worker died); fail them
+    after 3 tries."""
     now = timezone.now()
     stuck = GeneratedDocument.objects.filter(
-        Q(status=DocumentStatus.PENDING, created_at__lt=now - PENDING_TOO_LONG)
+        Q(status=DocumentStatus.PENDING, queued=False)
+        | Q(status=DocumentStatus.PENDING, created_at__lt=now - PENDING_TOO_LONG)
         | Q(status=DocumentStatus.RUNNING, started_at__lt=now - STALE_AFTER)
     )
     requeued = failed = 0
     for document in stuck:
         if document.attempts >= MAX_ATTEMPTS:
-            with translation.override(document.language):
-                message = _("生成失败：已尝试 %(count)s 次仍未完成。请重新生成。") % {"count": document.attempts}
-            failed += GeneratedDocument.objects.filter(pk=document.pk, status=document.status).update(
-                status=DocumentStatus.FAILED, error=message, finished_at=now
-            )
+            failed += _give_up(GeneratedDocument.objects.filter(pk=document.pk, status=document.status), document)
         elif GeneratedDocument.objects.filter(pk=document.pk, status=document.status).update(
-            status=DocumentStatus.PENDING, created_at=now
+            status=DocumentStatus.PENDING, created_at=now, queued=True
         ):
             requeued += 1
             _queue_render(document.pk)
     return {"requeued": requeued, "failed": failed}
+
+
+def _give_up(rows, document: GeneratedDocument) -> int:
+    with translation.override(document.language):
+        message = _("生成失败：已尝试 %(count)s 次仍未完成。请重新生成。") % {"count": document.attempts}
+    return rows.update(status=DocumentStatus.FAILED, error=message, finished_at=timezone.now())
+
+
+def document_take_back(*, live_task_ids: set[str], claimed_before: datetime) -> int:
+    """Queue again the renders claimed before `claimed_before` by a task that no worker runs any more: a worker
+    killed outright, whose messages come back only after the broker's visibility timeout (an hour)."""
+    abandoned = GeneratedDocument.objects.filter(
+        status=DocumentStatus.RUNNING, started_at__lt=claimed_before, attempts__lt=MAX_ATTEMPTS
+    ).exclude(claimed_by__in=live_task_ids)
+    taken = 0
+    for document in abandoned:
+        claim = Q(pk=document.pk, status=DocumentStatus.RUNNING, claimed_by=document.claimed_by)
+        if GeneratedDocument.objects.filter(claim).update(
+            status=DocumentStatus.PENDING, created_at=timezone.now(), queued=True
+        ):
+            taken += 1
+            _queue_render(document.pk)
+    if taken:
+        logger.warning("took back %s renders abandoned by a worker that died", taken)
+    return taken

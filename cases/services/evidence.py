@@ -27,6 +27,7 @@ from ..models import (
     required_evidence,
 )
 from .common import UNSET, Unset, _given, _save, _touch
+from .limits import check_evidence_count, check_user_space
 
 logger = logging.getLogger(__name__)
 
@@ -115,6 +116,7 @@ def evidence_create(*, case: Case, kind: str, supports: str = "", title: str = "
     """An item the user adds to the list, numbered after the last one; `supports` names the hardship it proves."""
     cleaned = _clean_evidence_fields(case, {"kind": kind, "supports": supports, "title": title, "note": note})
     with transaction.atomic():
+        check_evidence_count(case_id=case.pk)
         evidence = Evidence(case=case, position=_next_position(case), **cleaned)
         _save(evidence)
         _touch(case.pk)
@@ -314,6 +316,7 @@ def evidence_upload(*, evidence: Evidence, files: Iterable) -> list[EvidenceFile
         with transaction.atomic():
             case = Case.objects.select_for_update().get(pk=evidence.case_id)
             _check_case_space(case, adding=sum(len(item.content) for item in checked))
+            check_user_space(owner_id=case.owner_id, adding=sum(len(item.content) for item in checked))
             locked = Evidence.objects.select_for_update().get(pk=evidence.pk)
             _refuse_duplicates(locked, checked)
             position = (locked.files.aggregate(top=Max("position"))["top"] or 0) + 1
@@ -344,6 +347,7 @@ def evidence_file_replace(*, evidence_file: EvidenceFile, upload) -> EvidenceFil
             case = Case.objects.select_for_update().get(pk=evidence_file.evidence.case_id)
             locked = EvidenceFile.objects.select_for_update().select_related("evidence").get(pk=evidence_file.pk)
             _check_case_space(case, adding=len(checked.content), freeing=locked.size)
+            check_user_space(owner_id=case.owner_id, adding=len(checked.content), freeing=locked.size)
             _refuse_duplicates(locked.evidence, [checked], replacing=locked.pk)
             old_names = _stored_names([locked])
             for name, value in _store(storage, checked, saved).items():

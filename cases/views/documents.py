@@ -116,11 +116,15 @@ def document_generate(request, code, creditor_code, kind):
     else:
         if request.htmx:
             return render(request, "cases/_documents.html", {"case": case, **documents_context(case)})
-        messages.success(
-            request,
-            _("已开始生成给%(lender)s的%(kind)s第 %(version)s 版，通常几秒钟完成。")
-            % {"lender": creditor.name, "kind": document.get_kind_display(), "version": document.version},
-        )
+        names = {"lender": creditor.name, "kind": document.get_kind_display(), "version": document.version}
+        if document.queued:
+            messages.success(request, _("已开始生成给%(lender)s的%(kind)s第 %(version)s 版，通常几秒钟完成。") % names)
+        else:  # the broker is down: the version is kept and the sweep queues it once it is back
+            messages.warning(
+                request,
+                _("给%(lender)s的%(kind)s第 %(version)s 版已排队：后台服务暂时不可用，恢复后会自动生成，不用再点。")
+                % names,
+            )
     return redirect(reverse("cases:detail", args=[case.code]) + "#documents")
 
 
