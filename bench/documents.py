@@ -1,4 +1,5 @@
-"""The documents: WeasyPrint warm renders against Chromium, memory over 200 renders, the path through a real worker.
+"""The documents: the worker's renderer against stock WeasyPrint, the public route alone and Chromium, one render of
+each in turn; memory over 200 renders; the path through a real worker, as the page sees it.
 
 One realistic case, the one cases/samples.py builds and the document tests render: three debts, a 36-month plan and
 six attachments (the checklist for "unemployment" holds five items, one more "other" item makes six).
@@ -66,100 +67,134 @@ def build_case(owner, title: str):
     return case
 
 
-# --- WeasyPrint in this process -------------------------------------------------------------------------------
+# --- Renders in this process, interleaved --------------------------------------------------------------------
 
 
-def bench_weasyprint(figures: dict, case) -> str:
-    """Proposal renders 1..200 in a row (timed 3..52, RSS after 20 and 200), then the letter; returns the proposal."""
-    from cases import pdf, samples, services
-    from cases.models import DocumentKind
+def html_of(case, kind: str) -> str:
+    from cases import samples, services
 
-    def html_of(kind: str) -> str:
-        return services.document_html(case=case, creditor=samples.sample_lender(case), kind=kind, language=LANGUAGE)
-
-    proposal_html, letter_html = html_of(DocumentKind.PROPOSAL), html_of(DocumentKind.HARDSHIP_LETTER)
-    figures["proposal_html_median_ms"] = summary(timed(lambda: html_of(DocumentKind.PROPOSAL), RENDERS))[0]
-    figures["letter_html_median_ms"] = summary(timed(lambda: html_of(DocumentKind.HARDSHIP_LETTER), RENDERS))[0]
-
-    say(f"WeasyPrint: proposal renders 1..{RSS_LATE} (timed {WARM_UP + 1}..{WARM_UP + RENDERS})")
-    early, late, rss = [], [], {}
-    for number in range(1, RSS_LATE + 1):
-        start = time.perf_counter()
-        proposal_pdf = pdf.render_pdf(proposal_html)
-        elapsed = (time.perf_counter() - start) * 1000
-        if WARM_UP < number <= WARM_UP + RENDERS:
-            early.append(elapsed)
-        elif number > RSS_LATE - RENDERS:
-            late.append(elapsed)
-        if number in (RSS_EARLY, RSS_LATE):
-            rss[number] = rss_mb()
-    figures["proposal_render_median_ms"], figures["proposal_render_p95_ms"] = summary(early)
-    figures[f"proposal_render_{RSS_LATE - RENDERS + 1}_{RSS_LATE}_median_ms"] = summary(late)[0]
-
-    say(f"WeasyPrint: hardship letter, {WARM_UP} warm-up + {RENDERS} timed renders")
-    for _ in range(WARM_UP):
-        pdf.render_pdf(letter_html)
-    letter = timed(lambda: pdf.render_pdf(letter_html), RENDERS)
-    letter_pdf = pdf.render_pdf(letter_html)
-    figures["letter_render_median_ms"], figures["letter_render_p95_ms"] = summary(letter)
-    figures["letter_vs_proposal_render_ratio"] = (
-        figures["letter_render_median_ms"] / figures["proposal_render_median_ms"]
-    )
-    figures["proposal_pdf_kb"] = len(proposal_pdf) / 1024
-    figures["letter_pdf_kb"] = len(letter_pdf) / 1024
-    figures[f"rss_after_proposal_{RSS_EARLY}_mb"] = rss[RSS_EARLY]
-    figures[f"rss_after_proposal_{RSS_LATE}_mb"] = rss[RSS_LATE]
-    figures[f"rss_{RSS_LATE}_vs_{RSS_EARLY}_ratio"] = rss[RSS_LATE] / rss[RSS_EARLY]
-    return proposal_html
-
-
-# --- Chromium, the reference ----------------------------------------------------------------------------------
+    return services.document_html(case=case, creditor=samples.sample_lender(case), kind=kind, language=LANGUAGE)
 
 
 def inline_static(html: str) -> str:
-    """The print stylesheet inlined, since Chromium gets the HTML without a server behind it."""
+    """The print stylesheet inlined and the favicon left out, since Chromium gets the HTML without a server behind
+    it (the subset faces then do not load and Chromium prints with the full Noto Sans CJK behind them)."""
     from django.conf import settings
     from django.templatetags.static import static
 
     css = (Path(settings.BASE_DIR) / "static" / "documents" / "print.css").read_text(encoding="utf-8")
     link = re.compile(r"<link\b[^>]*\bhref=\"" + re.escape(static("documents/print.css")) + r"\"[^>]*>")
     inlined, count = link.subn(lambda _match: f"<style>\n{css}\n</style>", html)
+    inlined = re.sub(r'<link rel="icon"[^>]*>', "", inlined)
     if count != 1 or "/static/" in inlined:
-        raise RuntimeError("the proposal should link exactly one static file, documents/print.css")
+        raise RuntimeError("the proposal should link exactly one stylesheet, documents/print.css, and the favicon")
     return inlined
 
 
-def bench_chromium(figures: dict, html: str) -> None:
+@contextmanager
+def chromium_printer() -> Iterator:
+    """Debian's Chromium kept open, as for the whole bench: a function printing HTML to PDF bytes."""
     executable = shutil.which("chromium")
     if executable is None:
         raise BenchSetupError("Debian's chromium is not installed: run `make test-system-packages`.")
     from playwright.sync_api import sync_playwright
 
-    html = inline_static(html)
-    say(f"Chromium: proposal, {WARM_UP} warm-up + {RENDERS} timed renders (set_content + pdf)")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         try:
             page = browser.new_page()
 
-            def render() -> bytes:
+            def print_pdf(html: str) -> bytes:
                 page.set_content(html)
                 return page.pdf(format="A4", print_background=True)
 
-            for _ in range(WARM_UP):
-                render()
-            samples = []
-            for _ in range(RENDERS):
-                start = time.perf_counter()
-                content = render()
-                samples.append((time.perf_counter() - start) * 1000)
+            yield print_pdf
         finally:
             browser.close()
-    figures["chromium_proposal_median_ms"], figures["chromium_proposal_p95_ms"] = summary(samples)
-    figures["chromium_proposal_pdf_kb"] = len(content) / 1024
-    figures["weasyprint_vs_chromium_proposal_ratio"] = (
-        figures["proposal_render_median_ms"] / figures["chromium_proposal_median_ms"]
-    )
+
+
+def bench_renders(figures: dict, case) -> None:
+    """One render of each in turn, RENDERS times, so that the load of this shared machine falls on all alike: the
+    worker's renderer (proposal, letter), stock WeasyPrint with the system's fonts, the public route alone (as on a
+    WeasyPrint version that cases/pdf_compact_fonts.py refuses), and Chromium printing the same HTML."""
+    import logging
+
+    from weasyprint import HTML
+
+    from cases import pdf, pdf_compact_fonts
+    from cases.models import DocumentKind
+    from huabei_negotiate.celery import prepare_renderer
+
+    class SystemFontsFetcher(pdf.StaticOnlyFetcher):
+        """Stock WeasyPrint's view of the documents: the subset faces refused, so that the system's full faces draw."""
+
+        def fetch(self, url, headers=None):
+            if "/documents/fonts/" in url:
+                raise ValueError("the system's fonts only")
+            return super().fetch(url, headers)
+
+    # Stock WeasyPrint says, at each render, that the refused faces cannot be loaded.
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)
+    prepare_renderer()  # as each worker process does at start
+    if not pdf_compact_fonts.is_applied():
+        say("warning: cases/pdf_compact_fonts.py refused this WeasyPrint: the renderer is the public route")
+    proposal, letter = html_of(case, DocumentKind.PROPOSAL), html_of(case, DocumentKind.HARDSHIP_LETTER)
+    figures["proposal_html_median_ms"] = summary(timed(lambda: html_of(case, DocumentKind.PROPOSAL), RENDERS))[0]
+    figures["letter_html_median_ms"] = summary(timed(lambda: html_of(case, DocumentKind.HARDSHIP_LETTER), RENDERS))[0]
+
+    def without_internals(render):
+        pdf_compact_fonts.remove()
+        try:
+            return render()
+        finally:
+            pdf_compact_fonts.apply()
+
+    def stock() -> bytes:
+        return HTML(string=proposal, base_url=pdf.BASE_URL, url_fetcher=SystemFontsFetcher()).write_pdf()
+
+    with chromium_printer() as print_in_chromium:
+        chromium_html = inline_static(proposal)
+        contenders = {
+            "proposal": lambda: pdf.render_pdf(proposal),
+            "letter": lambda: pdf.render_pdf(letter),
+            "stock": lambda: without_internals(stock),
+            "fallback": lambda: without_internals(lambda: pdf.render_pdf(proposal)),
+            "chromium": lambda: print_in_chromium(chromium_html),
+        }
+        say(f"renders: {WARM_UP} warm-up + {RENDERS} timed rounds of {', '.join(contenders)}, one of each in turn")
+        times: dict[str, list[float]] = {name: [] for name in contenders}
+        made: dict[str, bytes] = {}
+        for round_number in range(WARM_UP + RENDERS):
+            for name, render in contenders.items():
+                start = time.perf_counter()
+                made[name] = render()
+                if round_number >= WARM_UP:
+                    times[name].append((time.perf_counter() - start) * 1000)
+    median = {name: summary(samples)[0] for name, samples in times.items()}
+    figures["proposal_render_median_ms"], figures["proposal_render_p95_ms"] = summary(times["proposal"])
+    figures["letter_render_median_ms"], figures["letter_render_p95_ms"] = summary(times["letter"])
+    figures["stock_weasyprint_proposal_median_ms"] = median["stock"]
+    figures["fallback_proposal_render_median_ms"] = median["fallback"]
+    figures["chromium_proposal_median_ms"], figures["chromium_proposal_p95_ms"] = summary(times["chromium"])
+    figures["weasyprint_vs_chromium_proposal_ratio"] = median["proposal"] / median["chromium"]
+    figures["renderer_vs_stock_weasyprint_ratio"] = median["proposal"] / median["stock"]
+    figures["fallback_vs_stock_weasyprint_ratio"] = median["fallback"] / median["stock"]
+    figures["letter_vs_proposal_render_ratio"] = median["letter"] / median["proposal"]
+    figures["proposal_pdf_kb"] = len(made["proposal"]) / 1024
+    figures["letter_pdf_kb"] = len(made["letter"]) / 1024
+    figures["fallback_proposal_pdf_kb"] = len(made["fallback"]) / 1024
+    figures["stock_weasyprint_proposal_pdf_kb"] = len(made["stock"]) / 1024
+    figures["chromium_proposal_pdf_kb"] = len(made["chromium"]) / 1024
+
+    say(f"renderer: proposal renders 1..{RSS_LATE} in a row, the process's RSS after {RSS_EARLY} and {RSS_LATE}")
+    rss = {}
+    for number in range(1, RSS_LATE + 1):
+        pdf.render_pdf(proposal)
+        if number in (RSS_EARLY, RSS_LATE):
+            rss[number] = rss_mb()
+    figures[f"rss_after_proposal_{RSS_EARLY}_mb"] = rss[RSS_EARLY]
+    figures[f"rss_after_proposal_{RSS_LATE}_mb"] = rss[RSS_LATE]
+    figures[f"rss_{RSS_LATE}_vs_{RSS_EARLY}_ratio"] = rss[RSS_LATE] / rss[RSS_EARLY]
 
 
 # --- A real worker through the real Redis ---------------------------------------------------------------------
@@ -268,12 +303,40 @@ def wait_finished(document_ids: list[int], worker: Worker, timeout: float) -> No
         time.sleep(POLL_SECONDS)
 
 
+def click_to_ready(client, case, worker: Worker) -> float:
+    """Milliseconds from pressing "generate" to the page showing the new version's download link, as the page sees
+    it: the POST htmx sends, then the documents section asked for again after each answer, as the section itself
+    says (hx-trigger="load delay:...")."""
+    from django.urls import reverse
+
+    from cases import samples
+    from cases.models import GeneratedDocument
+
+    generate = reverse("cases:document_generate", args=[case.code, samples.sample_lender(case).code, "proposal"])
+    status = reverse("cases:document_status", args=[case.code])
+    start = time.perf_counter()
+    section = client.post(generate, HTTP_HX_REQUEST="true").content.decode()
+    newest = GeneratedDocument.objects.filter(case=case).latest("pk")
+    link = reverse("cases:document_download", args=[case.code, newest.code])
+    deadline = time.monotonic() + JOB_TIMEOUT_SECONDS
+    while link not in section:
+        delay = re.search(r'hx-trigger="load delay:(\d+)ms"', section)
+        if delay is None:
+            raise RuntimeError(f"the documents section neither shows the link nor asks again:\n{section[:2000]}")
+        worker.check_alive()
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"document {newest.pk} not shown after {JOB_TIMEOUT_SECONDS} s:\n{worker.tail()}")
+        time.sleep(int(delay.group(1)) / 1000)
+        section = client.get(status, HTTP_HX_REQUEST="true").content.decode()
+    return (time.perf_counter() - start) * 1000
+
+
 def bench_worker(figures: dict, owner, case) -> None:
-    """Generate-to-ready 20 times, then the case page with the worker idle and with it busy."""
+    """Generate-to-ready and click-to-ready 20 times each, in turn, then the case page with the worker idle and busy."""
     from django.test import Client
     from django.urls import reverse
 
-    from cases import services
+    from cases import samples, services
     from cases.models import DocumentKind, DocumentStatus, GeneratedDocument
 
     load_case = build_case(owner, "忙碌时的负载案件")  # its renders keep the worker busy; its page is not timed
@@ -292,12 +355,19 @@ def bench_worker(figures: dict, owner, case) -> None:
             wait_finished([document.pk], worker, JOB_TIMEOUT_SECONDS)
             return (time.perf_counter() - start) * 1000
 
-        say(f"worker: generate-to-ready, 1 untimed first job + {JOBS}")
+        say(f"worker: 1 untimed first job, then {JOBS} generate-to-ready and {JOBS} click-to-ready, in turn")
         figures["generate_to_ready_first_job_ms"] = generate()  # the worker's first render is cold: kept apart
-        samples = [generate() for _ in range(JOBS)]
-        figures["generate_to_ready_median_ms"], figures["generate_to_ready_p95_ms"] = summary(samples)
+        to_ready, clicked = [], []
+        for _ in range(JOBS):
+            to_ready.append(generate())
+            clicked.append(click_to_ready(client, case, worker))
+        figures["generate_to_ready_median_ms"], figures["generate_to_ready_p95_ms"] = summary(to_ready)
         figures["generate_to_ready_p95_minus_render_median_ms"] = (
             figures["generate_to_ready_p95_ms"] - figures["proposal_render_median_ms"]
+        )
+        figures["click_to_ready_median_ms"], figures["click_to_ready_p95_ms"] = summary(clicked)
+        figures["click_to_ready_p95_minus_render_median_ms"] = (
+            figures["click_to_ready_p95_ms"] - figures["proposal_render_median_ms"]
         )
 
         say(f"case page: {PAGE_GETS} GETs with the worker idle, {PAGE_GETS} with {BUSY_JOBS} renders queued")
@@ -305,10 +375,9 @@ def bench_worker(figures: dict, owner, case) -> None:
         if response.status_code != 200:
             raise RuntimeError(f"the case page answered {response.status_code}")
         idle = timed(lambda: client.get(url), PAGE_GETS)
+        lender = samples.sample_lender(load_case)
         queued = [
-            services.document_request(
-                case=load_case, creditor=samples.sample_lender(load_case), kind=DocumentKind.PROPOSAL, language=LANGUAGE
-            ).pk
+            services.document_request(case=load_case, creditor=lender, kind=DocumentKind.PROPOSAL, language=LANGUAGE).pk
             for _ in range(BUSY_JOBS)
         ]
         deadline = time.monotonic() + JOB_TIMEOUT_SECONDS
@@ -336,6 +405,5 @@ def bench_documents(figures: dict) -> None:
 
     owner = User.objects.create_user(email="bench-documents@example.com", password="bench-password-long")
     case = build_case(owner, "花呗和信用卡协商")
-    proposal_html = bench_weasyprint(figures, case)
-    bench_chromium(figures, proposal_html)
+    bench_renders(figures, case)
     bench_worker(figures, owner, case)

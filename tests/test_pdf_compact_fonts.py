@@ -1,6 +1,7 @@
 """cases/pdf_compact_fonts.py: applied only on the WeasyPrint version it was written for, and then only when asked;
 refused, it changes nothing and the renderer still makes a correct PDF through WeasyPrint's public interface."""
 
+import gc
 import logging
 import re
 import subprocess
@@ -97,12 +98,12 @@ def test_refused_the_worker_still_renders_a_correct_pdf(owner, tmp_path, kind):
     assert page_images(content, tmp_path / "refused") == page_images(stock_pdf(html), tmp_path / "stock")
     assert len(content) < 170 * 1024
 
+    thresholds = gc.get_threshold()
     prepare_renderer()  # what the worker runs at start, here on the version the module knows
     try:
         assert pdf_compact_fonts.is_applied()
         compact = pdf.render_pdf(html)
         assert len(compact) < len(content) and pdf_text(compact, tmp_path) == text
     finally:
-        import gc
-
         gc.unfreeze()
+        gc.set_threshold(*thresholds)

@@ -45,12 +45,16 @@ def test_each_worker_process_prepares_the_renderer_when_it_starts():
     from celery.signals import worker_process_init
 
     from cases import pdf_compact_fonts
+    from huabei_negotiate.celery import WORKER_GC_THRESHOLDS
 
+    thresholds = gc.get_threshold()
     pdf_compact_fonts.remove()
     try:
         worker_process_init.send(sender=None)
         assert pdf_compact_fonts.is_applied()
         assert gc.get_freeze_count() > 100_000  # Django, WeasyPrint and the parsed stylesheet
+        assert gc.get_threshold() == WORKER_GC_THRESHOLDS
     finally:
         gc.unfreeze()
+        gc.set_threshold(*thresholds)
         pdf_compact_fonts.remove()
