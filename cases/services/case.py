@@ -23,9 +23,9 @@ from ..models import (
     LenderKind,
 )
 from ..validators import Amount, Rate
-from .common import UNSET, ZERO, Unset, _amount_or_zero, _given, _save, _touch, _validate
+from .common import UNSET, ZERO, Unset, _amount_or_zero, _delete_after_commit, _given, _save, _touch, _validate
 from .creditor import _creditor_for, _drop_if_empty
-from .evidence import _delete_after_commit, _stored_names, evidence_sync_checklist
+from .evidence import _stored_names, evidence_sync_checklist
 from .limits import check_case_count, check_debt_count
 
 # --- Case -----------------------------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""What the services share: "not given", model validation before saving, "the case changed"."""
+"""What the services share: "not given", model validation before saving, "the case changed", files deleted once
+the rows naming them are gone."""
 
 import enum
 from collections.abc import Iterable
@@ -6,8 +7,9 @@ from decimal import Decimal
 from typing import Any, Final
 
 from django.core.exceptions import ValidationError
+from django.core.files.storage import Storage
 from django.core.validators import MaxLengthValidator
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
 
 from .. import validators
@@ -67,3 +69,14 @@ def _touch(case_id: int) -> None:
     """Something the documents print has changed: the case moves up the list and its documents are out of date."""
     now = timezone.now()
     Case.objects.filter(pk=case_id).update(updated_at=now, documents_changed_at=now)
+
+
+def _delete_after_commit(storage: Storage, names: list[str]) -> None:
+    """Delete stored files once the transaction that deletes their rows has committed (never if it rolls back)."""
+
+    def delete() -> None:
+        for name in names:
+            storage.delete(name)
+
+    if names:
+        transaction.on_commit(delete)

@@ -26,7 +26,7 @@ from ..models import (
     HardshipReason,
     required_evidence,
 )
-from .common import UNSET, Unset, _given, _save, _touch
+from .common import UNSET, Unset, _delete_after_commit, _given, _save, _touch
 from .limits import check_evidence_count, check_user_space
 
 logger = logging.getLogger(__name__)
@@ -201,11 +201,6 @@ def evidence_delete(*, evidence: Evidence) -> None:
 
 def _stored_names(files: Iterable[EvidenceFile]) -> list[str]:
     return [name for item in files for name in (item.file.name, item.thumbnail.name) if name]
-
-
-def _delete_after_commit(storage, names: list[str]) -> None:
-    if names:
-        transaction.on_commit(lambda: [storage.delete(name) for name in names])
 
 
 def case_evidence_bytes(case: Case) -> int:

@@ -12,6 +12,7 @@ from django_ratelimit.core import is_ratelimited
 from accounts.models import User
 
 from ..models import Case, Debt, DocumentStatus, Evidence, EvidenceFile, GeneratedDocument
+from .common import _delete_after_commit
 
 logger = logging.getLogger(__name__)
 
@@ -141,7 +142,10 @@ def document_prune(*, document: GeneratedDocument) -> int:
     """Delete the finished versions of the same lender's document older than the newest KEPT_VERSIONS; their files
     leave storage once the rows are gone for good. Versions still pending or running are never touched."""
     versions = GeneratedDocument.objects.filter(
-        case_id=document.case_id, creditor_id=document.creditor_id, kind=document.kind
+        case_id=document.case_id,
+        # None is IS NULL to Django (the versions made before documents were per lender), refused by django-stubs.
+        creditor_id=document.creditor_id,  # type: ignore[misc]
+        kind=document.kind,
     ).order_by("-version")
     kept = list(versions.values_list("version", flat=True)[:KEPT_VERSIONS])
     if len(kept) < KEPT_VERSIONS:
@@ -151,6 +155,5 @@ def document_prune(*, document: GeneratedDocument) -> int:
     with transaction.atomic():
         names = [name for name in old.select_for_update().values_list("file", flat=True) if name]
         removed, _by_model = old.delete()
-        if names:
-            transaction.on_commit(lambda: [storage.delete(name) for name in names])
+        _delete_after_commit(storage, names)
     return removed
