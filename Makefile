@@ -16,7 +16,7 @@ STATIC_ROOT ?= staticfiles
 HEALTH_WAIT ?= 60
 # The server behind it also serves the tests, which use a database of their own (huabei_negotiate/settings_test.py).
 
-.PHONY: run test bench lint system-packages test-system-packages python setup fonts redis readme-packages
+.PHONY: run test bench chaos lint system-packages test-system-packages python setup fonts redis readme-packages
 # A step that fails half-way leaves no file behind that would look up to date next time.
 .DELETE_ON_ERROR:
 
@@ -88,8 +88,16 @@ test: readme-packages setup test-system-packages redis
 	$(PY) manage.py makemigrations --check --dry-run -v 1
 	$(VENV)/bin/pytest
 
+# The money engine, the pages and the documents (bench/__main__.py), then 20 users of locust against gunicorn as the
+# Procfile runs it (bench/load.py, 20 s a page; LOAD_SECONDS changes that).
 bench: setup test-system-packages redis
 	$(PY) -m bench
+	$(PY) -m bench.load
+
+# Kill a worker mid-render, stop Redis, take the database away, on processes of its own (Redis on CHAOS_REDIS_PORT,
+# 6390 by default, never the shared one; a throwaway SQLite file), and print what survived and how long it took.
+chaos: setup
+	$(PY) -m bench.chaos
 
 lint: readme-packages python
 	$(VENV)/bin/ruff check .

@@ -1,5 +1,6 @@
 """Reads that take more than one query, or that compute from several rows: the case with its parts, the plans."""
 
+import functools
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -189,8 +190,8 @@ def creditor_comparison(
     if not debts or down >= plans.largest_down_payment(debts):
         return None
     preferred = plans.ScenarioKind(creditor.goal) if creditor.goal in set(plans.ScenarioKind) else None
-    return plans.compare_scenarios(
-        debts,
+    return _compare_scenarios(
+        tuple(debts),
         share,
         first_due=creditor.case.first_due_date or plans.default_first_due(timezone.localdate()),
         months=months,
@@ -201,6 +202,12 @@ def creditor_comparison(
         deferral_months=creditor.deferral_months,
         deferral_waives_interest=creditor.deferral_waives_interest,
     )
+
+
+# plans.compare_scenarios is pure and its results are frozen: the same figures give the same plans, so a case shown
+# again (its page, the documents section polled while a version renders, the plan step, each lender's checks)
+# reuses them instead of working out four schedules per lender each time. The date is part of the key.
+_compare_scenarios = functools.lru_cache(maxsize=1024)(plans.compare_scenarios)
 
 
 def creditor_down_payment_too_large(creditor: Creditor, down_payment: Decimal | None) -> bool:
