@@ -6,6 +6,7 @@ axe-core: no serious or critical accessibility violation.
 """
 
 import re
+import subprocess
 from datetime import timedelta
 from pathlib import Path
 
@@ -57,7 +58,7 @@ class Journey:
 
 @pytest.mark.e2e
 def test_wizard_from_sign_up_to_plan_with_a_break_in_the_middle(
-    live_server, transactional_db, launch_browser, screenshot_dir
+    live_server, transactional_db, celery_worker, launch_browser, screenshot_dir
 ):
     overdue_since = (timezone.localdate() - timedelta(days=75)).isoformat()
     hardship_since = (timezone.localdate() - timedelta(days=100)).isoformat()
@@ -252,6 +253,27 @@ def test_wizard_from_sign_up_to_plan_with_a_break_in_the_middle(
             journey.assert_fits_phone()
             journey.snap(f"preview-{kind}")
             page.goto(case_url)
+
+        # 7. One proposal per lender, made by the worker and downloaded: each addressed to its own lender only.
+        lenders = page.locator(".lender-documents")
+        expect(lenders).to_have_count(2)
+        for index, (addressee, other) in enumerate(
+            (("重庆蚂蚁消费金融有限公司", "招商银行"), ("招商银行信用卡中心", "蚂蚁花呗"))
+        ):
+            block = page.locator(".lender-documents").nth(index)
+            block.get_by_role("button", name=re.compile("生成 PDF")).first.click()
+            block = page.locator(".lender-documents").nth(index)
+            link = block.get_by_role("link", name="下载 PDF").first
+            expect(link).to_be_visible(timeout=60_000)
+            with page.expect_download() as download_info:
+                link.click()
+            text = "".join(
+                subprocess.run(
+                    ["pdftotext", str(download_info.value.path()), "-"], capture_output=True, text=True, check=True
+                ).stdout.split()
+            )
+            assert f"致：{addressee}" in text and other not in text.split("收支情况表")[0], text[:200]
+        journey.snap("case-documents-ready")
         assert not errors, f"JavaScript errors: {errors}"
         finished = True
     finally:
