@@ -810,3 +810,175 @@ def format_yuan(amount: Decimal | int | str, *, symbol: bool = True) -> str:
 def default_first_due(today: date) -> date:
     """A plan's first payment is proposed one month after the day it is worked out."""
     return add_months(today, 1)
+
+
+# --- an agreement's installments against what was paid ----------------------------------------------------------
+
+DUE_SOON_DAYS = 3  # the first reminder goes out this many days before a due date
+
+
+class DueState(StrEnum):
+    PAID = "paid"  # 已还清
+    PARTIAL = "partial"  # 部分已还, its date still to come
+    DUE_SOON = "due_soon"  # due within DUE_SOON_DAYS
+    DUE_TODAY = "due_today"
+    OVERDUE = "overdue"  # its date has passed with something still owed: a missed installment
+    UPCOMING = "upcoming"
+
+
+@dataclass(frozen=True)
+class Due:
+    """One installment as the agreement's schedule has it."""
+
+    number: int
+    due_date: date
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class TrackedInstallment:
+    """An installment on a given day: what was paid towards it, its state, and on the next one to pay, what earlier
+    missed installments still owe (carried onto it)."""
+
+    number: int
+    due_date: date
+    amount_due: Decimal
+    paid: Decimal
+    state: DueState
+    arrears: Decimal = _ZERO
+
+    @property
+    def left(self) -> Decimal:
+        return self.amount_due - self.paid
+
+    @property
+    def to_pay(self) -> Decimal:
+        return self.left + self.arrears
+
+
+@_exact
+def allocate(amounts_due: Sequence[Decimal], paid: Decimal) -> list[Decimal]:
+    """Everything paid, poured into the installments in order, each filled before the next gets anything: an
+    overpayment is carried to the next installment, an underpayment leaves one partly paid. Recomputed from the total
+    rather than payment by payment, so that a payment corrected or removed leaves the right figures."""
+    left = _amount(paid, "paid")
+    parts = []
+    for amount in amounts_due:
+        part = min(left, _amount(amount, "amount due"))
+        parts.append(part)
+        left -= part
+    return parts
+
+
+def due_state(due_date: date, amount_due: Decimal, paid: Decimal, today: date) -> DueState:
+    if paid >= amount_due:
+        return DueState.PAID
+    if due_date < today:
+        return DueState.OVERDUE
+    if due_date == today:
+        return DueState.DUE_TODAY
+    if paid > 0:
+        return DueState.PARTIAL
+    if (due_date - today).days <= DUE_SOON_DAYS:
+        return DueState.DUE_SOON
+    return DueState.UPCOMING
+
+
+@_exact
+def track(schedule: Sequence[Due], paid: Decimal, today: date) -> list[TrackedInstallment]:
+    """Each installment on `today`, given everything paid so far; what missed installments still owe is carried onto
+    the next one still to pay, so that its figure is what the lender will expect."""
+    parts = allocate([row.amount for row in schedule], paid)
+    rows, arrears, carried = [], _ZERO, False
+    for row, part in zip(schedule, parts, strict=True):
+        state = due_state(row.due_date, row.amount, part, today)
+        carry = _ZERO
+        if state not in (DueState.PAID, DueState.OVERDUE) and not carried:
+            carry, carried = arrears, True
+        if state == DueState.OVERDUE:
+            arrears += row.amount - part
+        rows.append(TrackedInstallment(row.number, row.due_date, row.amount, part, state, carry))
+    return rows
+
+
+@dataclass(frozen=True)
+class Carry:
+    """Where one payment went: the installments it paid off, and the one it ended on, left partly paid (None when it
+    ended exactly on an installment's last fen)."""
+
+    paid_off: tuple[int, ...]
+    ended_on: int | None
+    ended_paid: Decimal
+    ended_left: Decimal
+
+    @property
+    def overpaid(self) -> bool:
+        """More than the installment needed: the rest went to the next one."""
+        return bool(self.paid_off) and self.ended_on is not None
+
+    @property
+    def underpaid(self) -> bool:
+        """Less than the installment needed."""
+        return not self.paid_off and self.ended_on is not None
+
+
+@_exact
+def carry(schedule: Sequence[Due], paid_before: Decimal, amount: Decimal) -> Carry:
+    """What a payment of `amount` did, after `paid_before` in all."""
+    dues = [row.amount for row in schedule]
+    before = allocate(dues, paid_before)
+    after = allocate(dues, _amount(paid_before, "paid") + _amount(amount, "amount"))
+    touched = [i for i, (old, new) in enumerate(zip(before, after, strict=True)) if new != old]
+    paid_off = tuple(schedule[i].number for i in touched if after[i] == dues[i])
+    if not touched or after[touched[-1]] == dues[touched[-1]]:
+        return Carry(paid_off, None, _ZERO, _ZERO)
+    last = touched[-1]
+    return Carry(paid_off, schedule[last].number, after[last], dues[last] - after[last])
+
+
+@dataclass(frozen=True)
+class Fit:
+    """A plan's monthly payment against the lender's share of the budget."""
+
+    payment: Decimal
+    share: Decimal
+
+    @property
+    def fits(self) -> bool:
+        return self.payment <= self.share
+
+    @property
+    def difference(self) -> Decimal:
+        """The room left each month when it fits, what it asks beyond the share when it does not."""
+        return abs(self.share - self.payment)
+
+
+@_exact
+def fit_to_share(schedule: Sequence[ScheduleRow], share: Decimal) -> Fit:
+    """The largest payment of a schedule (what has to be found in the hardest month) against the share."""
+    return Fit(max(row.payment for row in schedule), to_cents(share))
+
+
+@_exact
+def remaining_over_time(
+    start: date, total: Decimal, decrements: Sequence[tuple[date, Decimal]]
+) -> list[tuple[date, Decimal]]:
+    """What is left of `total` after each date that lowers it (installments due, payments made), from `start`:
+    one point a date, several amounts on one date taken together."""
+    points = [(start, to_cents(total))]
+    left = to_cents(total)
+    for day, amount in sorted(decrements, key=lambda item: item[0]):
+        left -= _amount(amount, "amount")
+        if points[-1][0] == day:
+            points[-1] = (day, left)
+        else:
+            points.append((day, left))
+    return points
+
+
+def agreed_schedule(
+    total: Decimal, down_payment: Decimal, fee: Decimal, annual_rate: Decimal, months: int, first_due: date
+) -> list[ScheduleRow]:
+    """An offer's or an agreement's installments: the total less the down payment, plus the fee the lender charges
+    for the plan (repaid with the installments), in equal payments at the agreed rate."""
+    return amortize(to_cents(total) - to_cents(down_payment) + to_cents(fee), annual_rate, months, first_due)
