@@ -52,7 +52,8 @@ CASE_TRANSITIONS: dict[str, frozenset[str]] = {
     CaseStatus.AGREED: frozenset({CaseStatus.REPAYING, CaseStatus.CONTACTED}),
     CaseStatus.REFUSED: frozenset({CaseStatus.CONTACTED, CaseStatus.SUBMITTED}),
     CaseStatus.REPAYING: frozenset({CaseStatus.SETTLED, CaseStatus.CONTACTED}),
-    CaseStatus.SETTLED: frozenset(),
+    # Only back to repaying: a payment recorded by mistake and removed leaves something owed after all.
+    CaseStatus.SETTLED: frozenset({CaseStatus.REPAYING}),
 }
 
 
@@ -181,6 +182,8 @@ class Creditor(models.Model):
         _("延期月数"), default=1, validators=[MinValueValidator(1), MaxValueValidator(plans.MAX_GRACE_MONTHS)]
     )
     deferral_waives_interest = models.BooleanField(_("延期期间免息"), default=False)
+    # Where the negotiation with this lender stands; the case's own status follows its lenders'.
+    status = models.CharField(_("协商进度"), max_length=20, choices=CaseStatus.choices, default=CaseStatus.PREPARING)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
     class Meta:
@@ -209,10 +212,14 @@ class Creditor(models.Model):
                 | models.Q(requested_months__range=(1, plans.MAX_MONTHS)),
                 name="creditor_requested_months_in_range",
             ),
+            models.CheckConstraint(condition=models.Q(status__in=CaseStatus.values), name="creditor_status_valid"),
         ]
 
     def __str__(self) -> str:
         return self.name
+
+    def can_move_to(self, status: str) -> bool:
+        return status in CASE_TRANSITIONS[self.status]
 
     @property
     def is_bank_card(self) -> bool:
@@ -650,7 +657,20 @@ class CaseStatusChange(models.Model):
 
 
 class Agreement(models.Model):
+    """The installment agreement as the lender confirmed it in writing, with its schedule (Installment) and payments.
+
+    The blank or None terms are those the written agreement did not state (agreement_terms lists what it must)."""
+
     case = models.ForeignKey(Case, verbose_name=_("案件"), on_delete=models.CASCADE, related_name="agreements")
+    # One agreement per lender's negotiation; empty on agreements entered before they were per lender.
+    creditor = models.ForeignKey(
+        Creditor,
+        verbose_name=_("平台或银行"),
+        on_delete=models.CASCADE,
+        related_name="agreements",
+        null=True,
+        blank=True,
+    )
     debts = models.ManyToManyField(Debt, verbose_name=_("涉及的欠款"), related_name="agreements")
     kind = models.CharField(_("协议类型"), max_length=20, choices=CaseGoal.choices)
     amount_waived = models.DecimalField(_("减免金额"), default=Decimal("0.00"), **MONEY)
@@ -669,6 +689,16 @@ class Agreement(models.Model):
     )
     interest_resumes = models.BooleanField(_("违约后恢复计息"), default=True)
     breach_clause = models.TextField(_("违约条款"), blank=True, max_length=2000)
+    # What the written agreement states besides the schedule; None or blank: it does not say.
+    balance_principal = models.DecimalField(_("协议写明的本金余额"), null=True, blank=True, **MONEY)
+    balance_interest = models.DecimalField(_("协议写明的利息"), null=True, blank=True, **MONEY)
+    balance_penalty = models.DecimalField(_("协议写明的罚息"), null=True, blank=True, **MONEY)
+    balance_fees = models.DecimalField(_("协议写明的费用"), null=True, blank=True, **MONEY)
+    repayment_method = models.CharField(_("还款方式"), max_length=100, blank=True)
+    repayment_account = models.CharField(_("还款账户"), max_length=60, blank=True, validators=[validate_account_label])
+    stated_installment = models.DecimalField(_("协议写明的每期金额"), null=True, blank=True, **MONEY)
+    plan_fee = models.DecimalField(_("分期期间的手续费"), null=True, blank=True, **MONEY)
+    rights_and_duties = models.TextField(_("双方的权利义务"), blank=True, max_length=2000)
     signed_on = models.DateField(_("签署日期"), null=True, blank=True)
     signed_copy = models.ForeignKey(
         Evidence, verbose_name=_("协议原件"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -692,6 +722,16 @@ class Agreement(models.Model):
                 condition=models.Q(annual_rate__range=(0, MAX_ANNUAL_RATE)), name="agreement_annual_rate_in_range"
             ),
             models.CheckConstraint(condition=models.Q(kind__in=CaseGoal.values), name="agreement_kind_valid"),
+            models.CheckConstraint(
+                condition=(models.Q(balance_principal__isnull=True) | models.Q(balance_principal__gte=0))
+                & (models.Q(balance_interest__isnull=True) | models.Q(balance_interest__gte=0))
+                & (models.Q(balance_penalty__isnull=True) | models.Q(balance_penalty__gte=0))
+                & (models.Q(balance_fees__isnull=True) | models.Q(balance_fees__gte=0))
+                & (models.Q(stated_installment__isnull=True) | models.Q(stated_installment__gte=0))
+                & (models.Q(plan_fee__isnull=True) | models.Q(plan_fee__gte=0)),
+                name="agreement_stated_amounts_not_negative",
+            ),
+            models.UniqueConstraint(fields=["creditor"], name="agreement_one_per_creditor"),
         ]
 
     def __str__(self) -> str:
@@ -762,6 +802,154 @@ class Payment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.paid_on} ¥{self.amount}"
+
+
+class Offer(models.Model):
+    """What a lender offered (a counter-offer), compared at once with its share of the budget and entered as the
+    agreement once the lender confirms it in writing. The fee is repaid with the installments."""
+
+    creditor = models.ForeignKey(
+        Creditor, verbose_name=_("平台或银行"), on_delete=models.CASCADE, related_name="offers"
+    )
+    received_on = models.DateField(_("收到日期"))
+    kind = models.CharField(_("方案类型"), max_length=20, choices=CaseGoal.choices)
+    total_to_repay = models.DecimalField(_("应还总额"), **MONEY)
+    amount_waived = models.DecimalField(_("减免金额"), default=Decimal("0.00"), **MONEY)
+    down_payment = models.DecimalField(_("首付"), default=Decimal("0.00"), **MONEY)
+    months = models.PositiveSmallIntegerField(
+        _("期数"), validators=[MinValueValidator(1), MaxValueValidator(plans.MAX_MONTHS)]
+    )
+    annual_rate = models.DecimalField(_("分期年利率"), max_digits=7, decimal_places=6, default=Decimal("0"))
+    fee = models.DecimalField(_("手续费"), default=Decimal("0.00"), **MONEY)
+    first_due_date = models.DateField(_("首期还款日"), null=True, blank=True)
+    valid_until = models.DateField(_("有效期至"), null=True, blank=True)
+    note = models.CharField(_("备注"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("记录时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("平台给出的方案")
+        verbose_name_plural = _("平台给出的方案")
+        ordering = ["creditor", "-received_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(total_to_repay__gt=0, amount_waived__gte=0, down_payment__gte=0, fee__gte=0),
+                name="offer_amounts_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(months__range=(1, plans.MAX_MONTHS)), name="offer_months_in_range"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(annual_rate__range=(0, MAX_ANNUAL_RATE)), name="offer_annual_rate_in_range"
+            ),
+            models.CheckConstraint(condition=models.Q(kind__in=CaseGoal.values), name="offer_kind_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.months} · {self.received_on}"
+
+    @property
+    def annual_rate_percent(self) -> Decimal:
+        """The rate as people say it: 6 for 6 % a year."""
+        return (self.annual_rate * 100).normalize()
+
+
+class ReminderKind(models.TextChoices):
+    INSTALLMENT = "installment", _("还款提醒")
+    FOLLOW_UP = "follow_up", _("跟进提醒")
+
+
+class EmailStatus(models.TextChoices):
+    PENDING = "pending", _("待发送")
+    SENDING = "sending", _("发送中")
+    SENT = "sent", _("已发送")
+    SKIPPED = "skipped", _("不发送")  # e-mail turned off, or no address to send to
+    FAILED = "failed", _("发送失败")
+
+
+class Reminder(models.Model):
+    """One reminder of a date: an in-app notice, and an e-mail unless the user turned e-mail off, each made once.
+
+    The unique keys make a second run of the beat task find its row already there; the e-mail is claimed by a
+    conditional UPDATE (pending -> sending) before it goes out, so two workers never both send it."""
+
+    case = models.ForeignKey(Case, verbose_name=_("案件"), on_delete=models.CASCADE, related_name="reminders")
+    kind = models.CharField(_("类型"), max_length=20, choices=ReminderKind.choices)
+    installment = models.ForeignKey(
+        Installment,
+        verbose_name=_("分期"),
+        on_delete=models.CASCADE,
+        related_name="reminders",
+        null=True,
+        blank=True,
+    )
+    contact = models.ForeignKey(
+        ContactLog,
+        verbose_name=_("沟通记录"),
+        on_delete=models.CASCADE,
+        related_name="reminders",
+        null=True,
+        blank=True,
+    )
+    due_date = models.DateField(_("提醒的日期"))
+    days_before = models.PositiveSmallIntegerField(_("提前天数"))
+    created_at = models.DateTimeField(_("提醒时间"), auto_now_add=True)
+    read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
+    email_status = models.CharField(
+        _("邮件状态"), max_length=10, choices=EmailStatus.choices, default=EmailStatus.PENDING
+    )
+    email_claimed_at = models.DateTimeField(_("开始发送时间"), null=True, blank=True)
+    email_sent_at = models.DateTimeField(_("邮件发送时间"), null=True, blank=True)
+    email_error = models.CharField(_("邮件未发送的原因"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("提醒")
+        verbose_name_plural = _("提醒")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["email_status", "created_at"], name="reminder_email_queue")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["installment", "days_before"],
+                condition=models.Q(installment__isnull=False),
+                name="reminder_once_per_installment",
+            ),
+            models.UniqueConstraint(
+                fields=["contact", "due_date"],
+                condition=models.Q(contact__isnull=False),
+                name="reminder_once_per_follow_up",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind=ReminderKind.INSTALLMENT, installment__isnull=False, contact__isnull=True)
+                | models.Q(kind=ReminderKind.FOLLOW_UP, contact__isnull=False, installment__isnull=True),
+                name="reminder_names_its_subject",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(email_status__in=EmailStatus.values), name="reminder_email_status_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.due_date}"
+
+
+class ReminderPreference(models.Model):
+    """How a user wants to be reminded. Beside the reminders it governs rather than on the account: no row means the
+    defaults (e-mail on), and it goes with the user like the rest of their data."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("用户"),
+        on_delete=models.CASCADE,
+        related_name="reminder_preference",
+    )
+    email_enabled = models.BooleanField(_("用电子邮件提醒我"), default=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("提醒设置")
+        verbose_name_plural = _("提醒设置")
+
+    def __str__(self) -> str:
+        return str(self.user)
 
 
 class DocumentKind(models.TextChoices):

@@ -11,9 +11,11 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import plans
+from . import charts, plans
 from .models import (
+    Agreement,
     Case,
+    CaseStatus,
     CaseStatusChange,
     ContactLog,
     Creditor,
@@ -26,6 +28,9 @@ from .models import (
     EvidenceStatus,
     GeneratedDocument,
     Hardship,
+    Offer,
+    Payment,
+    Reminder,
 )
 
 
@@ -386,3 +391,285 @@ def case_timeline(case: Case, contacts: list[ContactLog] | None = None) -> list[
         for change in CaseStatusChange.objects.filter(case=case).select_related("creditor")
     ]
     return sorted(entries, key=lambda entry: (entry.at, entry.kind, entry.item.pk), reverse=True)
+
+
+# --- what a lender offered, the agreement and its payments ------------------------------------------------------
+
+
+def creditor_share(case: Case, creditor: Creditor) -> Decimal | None:
+    """The lender's share of the budget each month; None until the budget is known."""
+    split = budget_split(case)
+    return None if split is None else split.share_of(creditor)
+
+
+@dataclass(frozen=True)
+class OfferFit:
+    """An offer with its schedule and how its hardest month compares with the lender's share."""
+
+    offer: Offer
+    schedule: list[plans.ScheduleRow]
+    fit: plans.Fit | None  # None until the budget is known
+    expired: bool
+
+
+def creditor_offers(creditor: Creditor, share: Decimal | None, today: date) -> list[OfferFit]:
+    """The lender's offers, newest first, each compared at once with its share."""
+    result = []
+    for offer in creditor.offers.order_by("-received_on", "-id"):
+        schedule = plans.agreed_schedule(
+            offer.total_to_repay,
+            offer.down_payment,
+            offer.fee,
+            offer.annual_rate,
+            offer.months,
+            offer.first_due_date or plans.default_first_due(offer.received_on),
+        )
+        fit = plans.fit_to_share(schedule, share) if share is not None else None
+        expired = offer.valid_until is not None and offer.valid_until < today
+        result.append(OfferFit(offer, schedule, fit, expired))
+    return result
+
+
+def creditor_agreement(creditor: Creditor) -> Agreement | None:
+    return (
+        Agreement.objects.filter(creditor=creditor)
+        .select_related("signed_copy")
+        .prefetch_related("installments", "payments__receipt")
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class AgreementProgress:
+    """An agreement on a given day: each installment's state, what is paid and still owed, what to pay next and
+    which installments were missed."""
+
+    agreement: Agreement
+    rows: list[plans.TrackedInstallment]
+    payments: list[Payment]
+    scheduled: Decimal
+    paid: Decimal
+
+    @property
+    def outstanding(self) -> Decimal:
+        return self.scheduled - self.paid
+
+    @property
+    def settled(self) -> bool:
+        return self.outstanding <= 0
+
+    @property
+    def largest_installment(self) -> Decimal:
+        """What has to be found in the hardest month: compared with the lender's share."""
+        return max((row.amount_due for row in self.rows), default=Decimal("0.00"))
+
+    @property
+    def missed(self) -> list[plans.TrackedInstallment]:
+        return [row for row in self.rows if row.state == plans.DueState.OVERDUE]
+
+    @property
+    def next(self) -> plans.TrackedInstallment | None:
+        """The next installment to pay, carrying what missed ones still owe; None when only missed ones are left."""
+        return next((row for row in self.rows if row.state not in (plans.DueState.PAID, plans.DueState.OVERDUE)), None)
+
+    def schedule(self) -> list[plans.Due]:
+        return [plans.Due(row.number, row.due_date, row.amount_due) for row in self.rows]
+
+
+def agreement_progress(agreement: Agreement, today: date) -> AgreementProgress:
+    """Reads the installments and payments through the agreement's prefetch when there is one."""
+    installments = sorted(agreement.installments.all(), key=lambda item: item.number)
+    payments = sorted(agreement.payments.all(), key=lambda item: (item.paid_on, item.pk))
+    paid = sum((payment.amount for payment in payments), Decimal("0.00"))
+    schedule = [plans.Due(i.number, i.due_date, i.amount_due) for i in installments]
+    return AgreementProgress(
+        agreement=agreement,
+        rows=plans.track(schedule, paid, today),
+        payments=payments,
+        scheduled=sum((i.amount_due for i in installments), Decimal("0.00")),
+        paid=paid,
+    )
+
+
+def payment_carry(progress: AgreementProgress, payment: Payment) -> plans.Carry:
+    """Where a payment just recorded went: paid off installments, carried to the next one, or fell short."""
+    return plans.carry(progress.schedule(), progress.paid - payment.amount, payment.amount)
+
+
+# --- reminders --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A reminder as the user reads it, in the app and in the e-mail."""
+
+    reminder: Reminder
+    lender: str
+    lender_contact: str
+    due_date: date
+    days_left: int
+    number: int | None = None  # the installment's number
+    amount_left: Decimal | None = None  # what the installment still needs
+
+
+def reminder_notice(reminder: Reminder, *, today: date) -> Notice:
+    """Reads the reminder's installment, agreement and lender, or contact: select them with it."""
+    days_left = (reminder.due_date - today).days
+    installment = reminder.installment
+    if installment is not None:
+        creditor = installment.agreement.creditor
+        return Notice(
+            reminder,
+            lender=creditor.name if creditor else reminder.case.title,
+            lender_contact=creditor.contact if creditor else "",
+            due_date=reminder.due_date,
+            days_left=days_left,
+            number=installment.number,
+            amount_left=installment.outstanding,
+        )
+    creditor = reminder.contact.creditor if reminder.contact is not None else None
+    return Notice(
+        reminder,
+        lender=creditor.name if creditor else reminder.case.title,
+        lender_contact=creditor.contact if creditor else "",
+        due_date=reminder.due_date,
+        days_left=days_left,
+    )
+
+
+def unread_notices(owner, today: date, limit: int = 20) -> list[Notice]:
+    """The user's reminders not yet marked as read, newest first: one query whatever their number."""
+    reminders = (
+        Reminder.objects.filter(case__owner=owner, read_at__isnull=True)
+        .select_related("case", "installment__agreement__creditor", "contact__creditor")
+        .order_by("-created_at", "-id")[:limit]
+    )
+    return [reminder_notice(reminder, today=today) for reminder in reminders]
+
+
+# --- the dashboard ----------------------------------------------------------------------------------------------
+
+
+class NextStep(StrEnum):
+    OVERDUE = "overdue"  # an installment was missed: call the lender today
+    PAY = "pay"  # the next installment
+    SETTLED = "settled"
+    ENTER_AGREEMENT = "enter_agreement"  # agreed, but the agreement is not entered yet
+    FOLLOW_UP = "follow_up"  # a follow-up date set after a contact
+    CONTACT = "contact"  # nothing asked of the lender yet
+    WAIT = "wait"  # the lender is reviewing; no date set
+
+
+@dataclass(frozen=True)
+class NextAction:
+    step: NextStep
+    on: date | None = None
+    amount: Decimal | None = None
+    number: int | None = None
+
+
+@dataclass(frozen=True)
+class LenderLine:
+    creditor: Creditor
+    owed: Decimal  # what the agreement still asks, or what the debts come to before one
+    progress: AgreementProgress | None
+    action: NextAction
+
+
+@dataclass(frozen=True)
+class CaseLine:
+    case: Case
+    lenders: list[LenderLine]
+    chart: charts.BalanceChart | None
+
+    @property
+    def owed(self) -> Decimal:
+        return sum((lender.owed for lender in self.lenders), Decimal("0.00"))
+
+    @property
+    def action(self) -> tuple[Creditor, NextAction] | None:
+        """The case's most pressing step: a missed installment first, then the earliest date, then the rest."""
+        ranked = sorted(
+            self.lenders,
+            key=lambda line: (
+                line.action.step != NextStep.OVERDUE,
+                line.action.on is None,
+                line.action.on or date.max,
+                line.action.step == NextStep.SETTLED,
+            ),
+        )
+        return (ranked[0].creditor, ranked[0].action) if ranked else None
+
+
+def _lender_action(creditor: Creditor, progress: AgreementProgress | None, follow_up: date | None) -> NextAction:
+    if progress is not None:
+        if progress.missed:
+            missed = progress.missed
+            return NextAction(
+                NextStep.OVERDUE, missed[0].due_date, sum((row.left for row in missed), Decimal()), missed[0].number
+            )
+        upcoming = progress.next
+        if upcoming is not None:
+            return NextAction(NextStep.PAY, upcoming.due_date, upcoming.to_pay, upcoming.number)
+        return NextAction(NextStep.SETTLED)
+    if creditor.status in (CaseStatus.AGREED, CaseStatus.REPAYING):
+        return NextAction(NextStep.ENTER_AGREEMENT)
+    if follow_up is not None:
+        return NextAction(NextStep.FOLLOW_UP, follow_up)
+    if creditor.status == CaseStatus.PREPARING:
+        return NextAction(NextStep.CONTACT)
+    return NextAction(NextStep.WAIT)
+
+
+def _case_chart(progresses: list[AgreementProgress], today: date) -> charts.BalanceChart | None:
+    """All of the case's agreements together: the scheduled balance after each due date, the actual one after each
+    payment."""
+    if not progresses:
+        return None
+    start = min(plans.add_months(p.agreement.first_due_date, -1) for p in progresses)
+    total = sum((p.scheduled for p in progresses), Decimal("0.00"))
+    due = [(row.due_date, row.amount_due) for p in progresses for row in p.rows]
+    paid = [(payment.paid_on, payment.amount) for p in progresses for payment in p.payments]
+    return charts.balance_chart(
+        plans.remaining_over_time(start, total, due), plans.remaining_over_time(start, total, paid), today
+    )
+
+
+def dashboard(owner, today: date) -> list[CaseLine]:
+    """Every case of the user with each lender's status, next step and its date, what is owed, and the chart.
+
+    A fixed number of queries, whatever the number of cases, lenders, installments and payments: each kind of row
+    is read once for all cases and put together here.
+    """
+    cases = list(cases_for_owner(owner).order_by("-updated_at", "-id"))
+    creditors = list(
+        Creditor.objects.filter(case__owner=owner).prefetch_related("debts").order_by("case", "position", "pk")
+    )
+    agreements = list(Agreement.objects.filter(case__owner=owner).prefetch_related("installments", "payments", "debts"))
+    # The latest contact with each lender says when to follow up (a later contact replaces an earlier date).
+    follow_ups: dict[int | None, date | None] = {}
+    for creditor_id, follow_up in (
+        ContactLog.objects.filter(case__owner=owner)
+        .order_by("-occurred_at", "-id")
+        .values_list("creditor_id", "next_follow_up")
+    ):
+        follow_ups.setdefault(creditor_id, follow_up)
+    progress_by_creditor: dict[int, AgreementProgress] = {}
+    progress_by_case: dict[int, list[AgreementProgress]] = {}
+    for agreement in agreements:
+        progress = agreement_progress(agreement, today)
+        progress_by_case.setdefault(agreement.case_id, []).append(progress)
+        of_debts = {debt.creditor_id for debt in agreement.debts.all()}
+        lender_id = agreement.creditor_id or (of_debts.pop() if len(of_debts) == 1 else None)
+        if lender_id is not None:
+            progress_by_creditor[lender_id] = progress
+    lines = []
+    for case in cases:
+        lenders = []
+        for creditor in (c for c in creditors if c.case_id == case.pk):
+            found = progress_by_creditor.get(creditor.pk)
+            owed = found.outstanding if found is not None else creditor_owed(creditor)
+            action = _lender_action(creditor, found, follow_ups.get(creditor.pk))
+            lenders.append(LenderLine(creditor, owed, found, action))
+        lines.append(CaseLine(case, lenders, _case_chart(progress_by_case.get(case.pk, []), today)))
+    return lines

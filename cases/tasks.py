@@ -59,3 +59,10 @@ def build_bundle(bundle_id: int) -> str:
 def sweep_bundles() -> dict[str, int]:
     close_old_connections()
     return services.bundle_sweep()
+
+
+@shared_task(name="cases.send_reminders")
+def send_reminders() -> dict[str, int]:
+    """Beat runs it every hour of the day: a second run, or two at once, sends nothing twice."""
+    close_old_connections()
+    return services.reminders_send()

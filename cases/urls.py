@@ -1,11 +1,13 @@
 from django.urls import path
 
-from .views import case, contacts, documents, evidence, wizard
+from .views import agreement, case, contacts, dashboard, documents, evidence, wizard
 
 app_name = "cases"
 
 urlpatterns = [
     path("new/", wizard.case_new, name="new"),
+    path("dashboard/", dashboard.dashboard, name="dashboard"),
+    path("reminders/", dashboard.reminder_settings, name="reminder_settings"),
     path("<uuid:code>/", case.case_detail, name="detail"),
     path("<uuid:code>/delete/", case.case_delete, name="delete"),
     path("<uuid:code>/wizard/", wizard.wizard_resume, name="wizard_resume"),
@@ -39,6 +41,26 @@ urlpatterns = [
         "<uuid:code>/evidence/<uuid:evidence_code>/files/<uuid:file_code>/delete/",
         evidence.evidence_file_delete,
         name="evidence_file_delete",
+    ),
+    path("<uuid:code>/reminders/<int:reminder_id>/read/", dashboard.notice_read, name="notice_read"),
+    path("<uuid:code>/lenders/<uuid:creditor_code>/agreement/", agreement.lender_agreement, name="lender_agreement"),
+    path("<uuid:code>/lenders/<uuid:creditor_code>/offers/new/", agreement.offer_new, name="offer_new"),
+    path(
+        "<uuid:code>/lenders/<uuid:creditor_code>/offers/<int:offer_id>/delete/",
+        agreement.offer_delete,
+        name="offer_delete",
+    ),
+    path("<uuid:code>/lenders/<uuid:creditor_code>/agreement/new/", agreement.agreement_new, name="agreement_new"),
+    path(
+        "<uuid:code>/lenders/<uuid:creditor_code>/agreement/signed-copy/",
+        agreement.agreement_signed_copy,
+        name="agreement_signed_copy",
+    ),
+    path("<uuid:code>/lenders/<uuid:creditor_code>/payments/new/", agreement.payment_new, name="payment_new"),
+    path(
+        "<uuid:code>/lenders/<uuid:creditor_code>/payments/<int:payment_id>/delete/",
+        agreement.payment_delete,
+        name="payment_delete",
     ),
     path("<uuid:code>/documents/", documents.document_status, name="document_status"),
     path(

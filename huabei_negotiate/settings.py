@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
@@ -254,6 +255,8 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-orphan-files": {"task": "cases.sweep_orphan_files", "schedule": timedelta(hours=1)},
     "sweep-bundles": {"task": "cases.sweep_bundles", "schedule": timedelta(hours=1)},
     "prune-login-records": {"task": "accounts.prune_login_records", "schedule": timedelta(hours=1)},
+    # Reminders of due dates go out in the daytime only; each is sent once however often this runs.
+    "send-reminders": {"task": "cases.send_reminders", "schedule": crontab(minute=5, hour="8-21")},
 }
 
 # Development prints mail to the console; production sends through SMTP (EMAIL_HOST and friends).
@@ -274,6 +277,8 @@ if EMAIL_BACKEND_PATH.endswith("smtp.EmailBackend"):
         "timeout": 10,
     }
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="花呗协商助手 <noreply@localhost>")
+# The address links in e-mails point to: the worker that sends reminders has no request to take it from.
+SITE_URL = env.str("SITE_URL", default="http://localhost:8000")
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

@@ -46,7 +46,7 @@ from .builders import (
 
 # A filter each changelist accepts (a bad one redirects with ?e=1) and that the object built below matches.
 FILTERS = {
-    Case: "status=contacted",  # the case below has a call logged, which moved it on
+    Case: "status=repaying",  # the case below has an agreement with a payment
     Debt: "lender=huabei",
     Hardship: "since__isnull=False",
     Evidence: "kind=id_card",
@@ -228,21 +228,21 @@ def test_a_legal_status_change_goes_through(superuser_client, objects):
 def test_an_illegal_status_change_is_refused_with_the_reason(superuser_client, objects):
     case = objects[Case]
     with pytest.raises(ValidationError) as service_refusal:
-        services.case_change_status(case=case, status=CaseStatus.SETTLED)
+        services.case_change_status(case=case, status=CaseStatus.PREPARING)
     # A title changed along with it is not kept either: the page saved nothing.
-    response = post_form(superuser_client, Case, {"status": CaseStatus.SETTLED, "title": "改过的名字"}, case.pk)
+    response = post_form(superuser_client, Case, {"status": CaseStatus.PREPARING, "title": "改过的名字"}, case.pk)
     assert response.status_code == 200
     assert response.context["adminform"].form.errors["status"] == service_refusal.value.message_dict["status"]
     case.refresh_from_db()
-    assert (case.status, case.title) == (CaseStatus.CONTACTED, "花呗逾期协商")
+    assert (case.status, case.title) == (CaseStatus.REPAYING, "花呗逾期协商")
     assert not LogEntry.objects.exists()
 
 
 def test_the_status_field_says_where_the_case_may_go(superuser_client, objects):
     response = superuser_client.get(admin_url(Case, "change", objects[Case].pk))
     help_text = str(response.context["adminform"].form.fields["status"].help_text)
-    assert str(CaseStatus.SUBMITTED.label) in help_text
-    assert str(CaseStatus.SETTLED.label) not in help_text
+    assert str(CaseStatus.CONTACTED.label) in help_text
+    assert str(CaseStatus.PREPARING.label) not in help_text
 
 
 # --- writes that change what the documents print ----------------------------------------------------------------
@@ -438,6 +438,7 @@ def test_contact_log_changed_in_the_admin(superuser_client, objects):
 def test_the_other_add_pages_go_through_their_services(superuser_client, objects, owner):
     case, debt = objects[Case], objects[Debt]
     bare = make_case(owner, title="借呗")
+    card = make_debt(case, lender="credit_card", lender_name="招商银行")  # the 花呗 debt has its agreement already
     now = timezone.localtime()
     adds = [
         (Hardship, {"case": str(bare.pk), "monthly_income": "4000", "reasons": HardshipReason.UNEMPLOYMENT}),
@@ -457,7 +458,7 @@ def test_the_other_add_pages_go_through_their_services(superuser_client, objects
             Agreement,
             {
                 "case": str(case.pk),
-                "debts": str(debt.pk),
+                "debts": str(card.pk),
                 "kind": "interest_frozen",
                 "total_to_repay": "6000",
                 "installment_count": "6",

@@ -2,6 +2,7 @@
 old admin form) still cannot store a negative amount, a rate out of range, an unknown status or a second row where
 the code counts on one."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -24,7 +25,9 @@ from cases.models import (
     GeneratedDocument,
     Hardship,
     Installment,
+    Offer,
     Payment,
+    Reminder,
 )
 
 from .builders import make_agreement, make_case, make_contact, make_debt, make_hardship, ready_lender, today, upload
@@ -41,6 +44,10 @@ def rows(owner, settings, tmp_path) -> dict[type[models.Model], models.Model]:
     evidence = case.evidence.get(kind=EvidenceKind.ID_CARD)
     upload(evidence)
     agreement = make_agreement(case, [debt], annual_rate="0.06")
+    offer = services.offer_create(
+        creditor=debt.creditor, received_on=today(), kind=CaseGoal.INSTALLMENTS, total_to_repay="9000", months=12
+    )
+    services.reminders_create(today=agreement.first_due_date - timedelta(days=3))
     return {
         Case: case,
         Debt: debt,
@@ -53,6 +60,8 @@ def rows(owner, settings, tmp_path) -> dict[type[models.Model], models.Model]:
         Agreement: agreement,
         Installment: agreement.installments.get(number=1),
         Payment: services.payment_record(agreement=agreement, paid_on=today(), amount="100"),
+        Offer: offer,
+        Reminder: Reminder.objects.get(),
         GeneratedDocument: services.document_request(
             case=case, creditor=ready_lender(case), kind=DocumentKind.PROPOSAL, language="zh-hans"
         ),
@@ -103,6 +112,18 @@ REFUSED = [
     (Agreement, "annual_rate", Decimal("-0.000001"), "agreement_annual_rate_in_range"),
     (Agreement, "annual_rate", Decimal("0.360001"), "agreement_annual_rate_in_range"),
     (Agreement, "kind", "forgive_everything", "agreement_kind_valid"),
+    (Agreement, "balance_principal", Decimal("-1"), "agreement_stated_amounts_not_negative"),
+    (Agreement, "stated_installment", Decimal("-1"), "agreement_stated_amounts_not_negative"),
+    (Agreement, "plan_fee", Decimal("-0.01"), "agreement_stated_amounts_not_negative"),
+    (Creditor, "status", "closed", "creditor_status_valid"),
+    (Offer, "total_to_repay", Decimal("0"), "offer_amounts_valid"),
+    (Offer, "fee", Decimal("-1"), "offer_amounts_valid"),
+    (Offer, "months", 61, "offer_months_in_range"),
+    (Offer, "annual_rate", Decimal("0.360001"), "offer_annual_rate_in_range"),
+    (Offer, "kind", "forgive_everything", "offer_kind_valid"),
+    # A follow-up reminder about an installment, not a contact.
+    (Reminder, "kind", "follow_up", "reminder_names_its_subject"),
+    (Reminder, "email_status", "lost", "reminder_email_status_valid"),
     (Installment, "amount_due", Decimal("-1"), "installment_amounts_not_negative"),
     (Installment, "principal", Decimal("-1"), "installment_amounts_not_negative"),
     (Installment, "interest", Decimal("-1"), "installment_amounts_not_negative"),
@@ -134,6 +155,9 @@ ALLOWED = [
     (Agreement, "annual_rate", Decimal("0")),
     (Agreement, "annual_rate", Decimal("0.36")),
     (Payment, "amount", Decimal("0.01")),
+    (Agreement, "plan_fee", None),
+    (Agreement, "plan_fee", Decimal("0")),
+    (Offer, "months", 60),
 ]
 
 

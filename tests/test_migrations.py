@@ -159,3 +159,32 @@ def test_a_call_logged_before_contacts_named_their_lender_goes_to_the_only_one()
         assert lenders == {with_one.pk: huabei.pk, with_two.pk: None}  # which of the two it was, nobody can say
     finally:
         migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_each_lender_takes_its_cases_status_and_an_agreement_its_lender():
+    before = migrate([("cases", "0013_document_claim_and_queue")])
+    User = before.get_model("accounts", "User")
+    Case = before.get_model("cases", "Case")
+    Creditor = before.get_model("cases", "Creditor")
+    Debt = before.get_model("cases", "Debt")
+    Agreement = before.get_model("cases", "Agreement")
+    owner = User.objects.create(email="migrate@example.com", password="x")
+    case = Case.objects.create(owner=owner, title="迁移", status="repaying")
+    huabei = Creditor.objects.create(case=case, kind="huabei", name="蚂蚁花呗")
+    card = Creditor.objects.create(case=case, kind="credit_card", name="招商银行")
+    huabei_debt = Debt.objects.create(case=case, creditor=huabei, principal=Decimal("1000"))
+    card_debt = Debt.objects.create(case=case, creditor=card, principal=Decimal("2000"))
+    terms = {"case": case, "kind": "installments", "total_to_repay": Decimal("100"), "installment_count": 1}
+    first, second, both = (Agreement.objects.create(first_due_date=date(2026, 3, 2), **terms) for _ in range(3))
+    first.debts.set([huabei_debt])
+    second.debts.set([huabei_debt])  # a second agreement with the same lender: the first entered keeps it
+    both.debts.set([huabei_debt, card_debt])
+    try:
+        after = migrate([("cases", "0014_agreement_per_lender_offers_reminders")])
+        statuses = set(after.get_model("cases", "Creditor").objects.values_list("status", flat=True))
+        assert statuses == {"repaying"}
+        lenders = dict(after.get_model("cases", "Agreement").objects.values_list("pk", "creditor_id"))
+        assert lenders == {first.pk: huabei.pk, second.pk: None, both.pk: None}
+    finally:
+        migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())

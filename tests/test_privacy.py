@@ -8,6 +8,7 @@ import logging
 import sys
 import zipfile
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -60,7 +61,7 @@ OWNER_PHONE = "13812345678"
 @dataclass
 class World:
     """A user's data as the app builds it: two cases, debts, hardship, evidence with photos (and thumbnails) and
-    PDFs, a call, an agreement with a payment and its receipt, and generated documents."""
+    PDFs, a call, an offer, an agreement with a payment, its receipt and a reminder, and generated documents."""
 
     user: User
     case: Case
@@ -79,6 +80,11 @@ def make_everything(user: User, *, title: str = "花呗逾期协商") -> World:
     make_contact(case, summary="客服王女士说可以申请停息挂账", agent_name="王女士")
     agreement = make_agreement(case, [case.debts.first()])
     case_services.payment_record(agreement=agreement, paid_on=today(), amount="100", receipt=statement)
+    case_services.offer_create(
+        creditor=agreement.creditor, received_on=today(), kind="installments", total_to_repay="9000", months=12
+    )
+    case_services.reminders_create(today=agreement.first_due_date - timedelta(days=3))
+    case_services.reminder_preference_set(user=user, email_enabled=True)
     for kind in (DocumentKind.PROPOSAL, DocumentKind.HARDSHIP_LETTER):
         finished_by_the_worker(case_services.document_request(case=case, creditor=ready_lender(case), kind=kind))
     second = make_case(user, title=f"{title}-信用卡")

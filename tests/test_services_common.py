@@ -105,11 +105,12 @@ SAVED_AMOUNTS = {
     ("hardship_save", "monthly_income"): lambda w: (
         services.hardship_save(case=w[0], monthly_income="1,234.5").monthly_income
     ),
+    # The 花呗 debt has its agreement already (one per lender): this one is with 借呗.
     ("agreement_create", "total_to_repay"): lambda w: (
-        make_agreement(w[0], [w[1]], total_to_repay="1,234.5").total_to_repay
+        make_agreement(w[0], [make_debt(w[0], lender="jiebei")], total_to_repay="1,234.5").total_to_repay
     ),
     ("agreement_create", "amount_waived"): lambda w: (
-        make_agreement(w[0], [w[1]], amount_waived="1,234.5").amount_waived
+        make_agreement(w[0], [make_debt(w[0], lender="jiebei")], amount_waived="1,234.5").amount_waived
     ),
     ("payment_record", "amount"): lambda w: (
         services.payment_record(agreement=w[2], paid_on=today(), amount="1,234.5").amount

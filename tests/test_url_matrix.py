@@ -129,6 +129,9 @@ DEBT = lambda w: w.case.debts.first().pk  # noqa: E731
 PROPOSAL = lambda w: DocumentKind.PROPOSAL  # noqa: E731
 CONTACT = lambda w: w.case.contacts.first().pk  # noqa: E731
 LENDER = lambda w: w.case.creditors.first().code  # noqa: E731
+OFFER = lambda w: w.case.creditors.first().offers.first().pk  # noqa: E731
+PAYMENT = lambda w: w.case.agreements.first().payments.first().pk  # noqa: E731
+REMINDER = lambda w: w.case.reminders.first().pk  # noqa: E731
 
 MATRIX: dict[str, Entry] = {
     # site
@@ -172,6 +175,18 @@ MATRIX: dict[str, Entry] = {
     "cases:timeline": case_page("timeline", post=(405, 405, LOGIN)),
     # Anyone may check what a third party promised; nothing is saved.
     "cases:scam_check": public("cases:scam_check", post=(405,) * 3),
+    # after the lender answered: offers, the agreement, payments, reminders, the user's progress
+    "cases:lender_agreement": case_page("lender_agreement", LENDER, post=(405, 405, LOGIN)),
+    "cases:offer_new": case_page("offer_new", LENDER),
+    "cases:offer_delete": case_page("offer_delete", LENDER, OFFER, post=(REDIRECT, 404, LOGIN)),
+    # The world's lender has its agreement already: the entry page sends the owner back to it.
+    "cases:agreement_new": case_page("agreement_new", LENDER, get=(REDIRECT, 404, LOGIN), post=(REDIRECT, 404, LOGIN)),
+    "cases:agreement_signed_copy": case_page("agreement_signed_copy", LENDER, get=(405, 405, LOGIN)),
+    "cases:payment_new": case_page("payment_new", LENDER),
+    "cases:payment_delete": case_page("payment_delete", LENDER, PAYMENT, post=(REDIRECT, 404, LOGIN)),
+    "cases:notice_read": case_page("notice_read", REMINDER, get=(405, 405, LOGIN), post=(REDIRECT, 404, LOGIN)),
+    "cases:dashboard": account_page("cases:dashboard", post=(405, 405, LOGIN)),
+    "cases:reminder_settings": account_page("cases:reminder_settings"),
     # accounts
     "signup": public("signup", get=(REDIRECT, REDIRECT, 200), post=(REDIRECT, REDIRECT, 200)),
     "login": public("login"),

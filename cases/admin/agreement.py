@@ -30,12 +30,13 @@ class AgreementAdmin(ViewOnlyAdmin, ServiceAdmin):
     since the installments and the payments allocated to them were computed from them."""
 
     form = AgreementForm
-    list_display = ["case", "kind", "total_to_repay", "installment_count", "first_due_date", "signed_on"]
+    list_display = ["case", "creditor", "kind", "total_to_repay", "installment_count", "first_due_date", "signed_on"]
     list_filter = ["kind", "interest_resumes", "signed_on"]
     search_fields = ["case__title", "breach_clause"]
-    raw_id_fields = ["case", "debts", "signed_copy"]
+    raw_id_fields = ["case", "creditor", "debts", "signed_copy"]
     add_fields = [
         "case",
+        "creditor",
         "debts",
         "kind",
         "total_to_repay",

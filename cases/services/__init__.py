@@ -8,8 +8,11 @@ One module per part of a case; everything public is here, so callers write `serv
 """
 
 from .agreement import (
+    agreement_attach_signed_copy,
     agreement_create,
     agreement_outstanding,
+    offer_create,
+    offer_delete,
     payment_delete,
     payment_record,
 )
@@ -38,6 +41,7 @@ from .contact import (
     contact_log_update,
 )
 from .creditor import (
+    creditor_change_status,
     creditor_choose_plan,
     creditor_set_share,
     creditor_update,
@@ -67,10 +71,20 @@ from .evidence import (
     evidence_upload,
     storage_sweep_orphans,
 )
+from .reminders import (
+    INSTALLMENT_REMINDER_DAYS,
+    email_enabled,
+    reminder_email,
+    reminder_mark_read,
+    reminder_preference_set,
+    reminders_create,
+    reminders_send,
+)
 
 __all__ = [
     "BUNDLE_KEPT_FOR",
     "DOCUMENT_TEMPLATES",
+    "INSTALLMENT_REMINDER_DAYS",
     "MAX_ATTEMPTS",
     "ORPHAN_GRACE",
     "PENDING_TOO_LONG",
@@ -78,6 +92,7 @@ __all__ = [
     "STORED_FOLDERS",
     "UNSET",
     "Unset",
+    "agreement_attach_signed_copy",
     "agreement_create",
     "agreement_outstanding",
     "bundle_build",
@@ -90,6 +105,7 @@ __all__ = [
     "case_mark_step",
     "case_update",
     "contact_log_create",
+    "creditor_change_status",
     "creditor_choose_plan",
     "creditor_set_share",
     "creditor_update",
@@ -103,6 +119,7 @@ __all__ = [
     "document_request",
     "document_sweep",
     "document_take_back",
+    "email_enabled",
     "evidence_create",
     "evidence_delete",
     "evidence_file_delete",
@@ -112,8 +129,15 @@ __all__ = [
     "evidence_update",
     "evidence_upload",
     "hardship_save",
+    "offer_create",
+    "offer_delete",
     "payment_delete",
     "payment_record",
+    "reminder_email",
+    "reminder_mark_read",
+    "reminder_preference_set",
+    "reminders_create",
+    "reminders_send",
     "storage_sweep_orphans",
     "validate_id_number",
 ]

@@ -13,7 +13,16 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from .. import plans, validators
-from ..models import LENDER_CONTACTS, LENDER_LEGAL_NAMES, Case, CaseGoal, Creditor, LenderKind
+from ..models import (
+    LENDER_CONTACTS,
+    LENDER_LEGAL_NAMES,
+    Case,
+    CaseGoal,
+    CaseStatus,
+    CaseStatusChange,
+    Creditor,
+    LenderKind,
+)
 from ..validators import Amount, Months, Rate
 from .common import UNSET, ZERO, Unset, _amount_or_zero, _given, _save, _touch
 from .evidence import evidence_sync_checklist
@@ -136,4 +145,28 @@ def creditor_set_share(*, creditor: Creditor, monthly_share: Amount | None) -> C
         if updated:
             _touch(creditor.case_id)
     creditor.monthly_share = share
+    return creditor
+
+
+def creditor_change_status(*, creditor: Creditor, status: str) -> Creditor:
+    """Move the negotiation with one lender along its legal path only (Creditor.can_move_to, as for a case); the move
+    is kept for the case's timeline."""
+    if status not in CaseStatus.values:
+        raise ValidationError({"status": _("未知的协商进度。")}, code="invalid_choice")
+    with transaction.atomic():
+        locked = Creditor.objects.select_for_update().get(pk=creditor.pk)
+        if not locked.can_move_to(status):
+            raise ValidationError(
+                {
+                    "status": _("与%(name)s的协商不能从“%(current)s”直接变为“%(new)s”。")
+                    % {"name": locked.name, "current": locked.get_status_display(), "new": CaseStatus(status).label}
+                },
+                code="illegal_transition",
+            )
+        CaseStatusChange.objects.create(
+            case_id=locked.case_id, creditor=locked, old_status=locked.status, new_status=status
+        )
+        locked.status = status
+        locked.save(update_fields=["status"])
+    creditor.status = status
     return creditor
