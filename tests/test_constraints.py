@@ -13,6 +13,7 @@ from cases import services
 from cases.models import (
     Agreement,
     Case,
+    CaseBundle,
     CaseGoal,
     CaseStatusChange,
     ContactLog,
@@ -65,6 +66,7 @@ def rows(owner, settings, tmp_path) -> dict[type[models.Model], models.Model]:
         GeneratedDocument: services.document_request(
             case=case, creditor=ready_lender(case), kind=DocumentKind.PROPOSAL, language="zh-hans"
         ),
+        CaseBundle: services.bundle_request(case=case),
     }
 
 
@@ -133,6 +135,7 @@ REFUSED = [
     (Payment, "amount", Decimal("-100"), "payment_amount_positive"),
     (GeneratedDocument, "kind", "love_letter", "document_kind_valid"),
     (GeneratedDocument, "status", "lost", "document_status_valid"),
+    (CaseBundle, "status", "lost", "bundle_status_valid"),
 ]
 
 # The edges of each range, and the empty values, are still allowed: the rules are not stricter than the services.

@@ -87,6 +87,10 @@ def make_everything(user: User, *, title: str = "花呗逾期协商") -> World:
     case_services.reminder_preference_set(user=user, email_enabled=True)
     for kind in (DocumentKind.PROPOSAL, DocumentKind.HARDSHIP_LETTER):
         finished_by_the_worker(case_services.document_request(case=case, creditor=ready_lender(case), kind=kind))
+    bundle = case_services.bundle_request(case=case)
+    bundle.file.save("bundle.zip", ContentFile(b"PK\x05\x06" + bytes(18)), save=False)
+    bundle.status = DocumentStatus.READY
+    bundle.save()
     second = make_case(user, title=f"{title}-信用卡")
     return World(user=user, case=case, second_case=second)
 
