@@ -393,7 +393,9 @@ def payment_record(
         raise ValidationError({"receipt": _("只能选择本案件的材料。")}, code="foreign_evidence")
     files = list(receipt_files)
     with transaction.atomic():
-        locked = Agreement.objects.select_for_update().select_related("case", "creditor").get(pk=agreement.pk)
+        locked = (
+            Agreement.objects.select_for_update(of=("self",)).select_related("case", "creditor").get(pk=agreement.pk)
+        )
         outstanding = agreement_outstanding(locked)
         if value > outstanding:
             raise ValidationError(
@@ -418,7 +420,9 @@ def payment_delete(*, payment: Payment) -> None:
     """Take a payment back (one typed wrong); a settled lender and case go back to repaying if something is owed."""
     with transaction.atomic():
         agreement = (
-            Agreement.objects.select_for_update().select_related("case", "creditor").get(pk=payment.agreement_id)
+            Agreement.objects.select_for_update(of=("self",))
+            .select_related("case", "creditor")
+            .get(pk=payment.agreement_id)
         )
         payment.delete()
         _allocate_payments(agreement)
