@@ -212,16 +212,19 @@ def test_with_redis_down_generate_answers_at_once_and_the_version_follows(
 
 @pytest.fixture
 def database_out_of_reach(tmp_path):
-    """Every new connection fails as SQLite does when its file cannot be opened; the in-memory test database
-    itself is kept aside, open, and handed back afterwards."""
-    kept, name = connection.connection, connection.settings_dict["NAME"]
+    """Every new connection fails: SQLite as when its file cannot be opened, PostgreSQL as when nothing answers on
+    its port; the test database's own connection is kept aside, open, and handed back afterwards."""
+    kept, settings = connection.connection, dict(connection.settings_dict)
 
     def cut() -> None:
         connection.connection = None
-        connection.settings_dict["NAME"] = str(tmp_path / "gone" / "db.sqlite3")
+        if connection.vendor == "sqlite":
+            connection.settings_dict["NAME"] = str(tmp_path / "gone" / "db.sqlite3")
+        else:
+            connection.settings_dict.update(HOST="127.0.0.1", PORT="9")  # the discard port: nobody listens
 
     def restore() -> None:
-        connection.settings_dict["NAME"] = name
+        connection.settings_dict.update(settings)
         connection.connection = kept
 
     yield cut, restore
