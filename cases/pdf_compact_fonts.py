@@ -5,15 +5,17 @@ every document correctly. On WeasyPrint 70 the worker also applies this module w
 (huabei_negotiate/celery.py); on any other version `apply()` logs a warning and changes nothing, so an upgrade costs
 speed and size, never a document. Importing this module changes nothing either.
 
-What it buys, measured by `make bench` on the proposal (3 pages; README, "What `make bench` shows"): the PDF goes
-from about 130 KB to under 60 KB, and a render takes about a quarter less time than the public route alone.
+What it buys, measured by `make bench` on the 4-page proposal, one render of each in turn on a quiet machine
+(README, "What `make bench` shows"): 239 ms and 76 KB against 392 ms and 119 KB for the public route alone, and
+446 ms and 352 KB for stock WeasyPrint with the system's full faces. Where it goes:
 - Compact font subsets. WeasyPrint subsets a font keeping every glyph id up to the highest one used, so that the
   ids in the page content stay valid; even the 9,600-glyph subset faces then embed thousands of empty slots (hmtx,
   vmtx, the CFF's offsets), in two subsetting passes. Noto Sans CJK's outlines are CID-keyed CFF: a PDF viewer finds
   a glyph by CID through the CFF's charset, and HarfBuzz keeps the original CIDs in the charset when it renumbers
   the glyphs. So the subset leaves the empty slots out and goes into the PDF as a bare CFF (FontFile3
   /CIDFontType0C, readable by every viewer since PDF 1.3) while the page content, the widths and the ToUnicode map
-  stay as WeasyPrint wrote them.
+  stay as WeasyPrint wrote them. This holds for a face whose CIDs are its glyph ids, as in Noto Sans CJK itself and
+  in the subsets scripts/subset-fonts makes (it renumbers the CIDs for this); the pixel tests check it.
 - No copy of each face. WeasyPrint's Font copies its whole font file when it is made, at the first glyph drawn in
   it: fresh memory every render. Only the ways of embedding other than the compact one read that copy, so the fonts
   bound for those get it when the fonts dictionary is built, and none is made before.
