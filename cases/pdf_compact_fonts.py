@@ -6,8 +6,8 @@ every document correctly. On WeasyPrint 70 the worker also applies this module w
 speed and size, never a document. Importing this module changes nothing either.
 
 What it buys, measured by `make bench` on the 4-page proposal, one render of each in turn on a quiet machine
-(README, "What `make bench` shows"): 239 ms and 76 KB against 392 ms and 119 KB for the public route alone, and
-446 ms and 352 KB for stock WeasyPrint with the system's full faces. Where it goes:
+(README, "What `make bench` shows"): 246 ms and 76 KB against 343 ms and 119 KB for the public route alone, and
+476 ms and 352 KB for stock WeasyPrint with the system's full faces. Where it goes:
 - Compact font subsets. WeasyPrint subsets a font keeping every glyph id up to the highest one used, so that the
   ids in the page content stay valid; even the 9,600-glyph subset faces then embed thousands of empty slots (hmtx,
   vmtx, the CFF's offsets), in two subsetting passes. Noto Sans CJK's outlines are CID-keyed CFF: a PDF viewer finds
