@@ -112,6 +112,8 @@ def test_upload_track_and_bundle_from_a_phone(
         page.locator("#evidence").get_by_role("link", name="身份证").click()
         thumbnail = page.locator("#evidence-files img").first
         expect(thumbnail).to_be_visible()
+        # Visible is not loaded: wait for the picture itself before measuring it.
+        page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=thumbnail.element_handle())
         width, height = thumbnail.evaluate("img => [img.naturalWidth, img.naturalHeight]")
         assert height > width > 0  # the EXIF rotation was applied when the photo was cleaned
 
