@@ -2,14 +2,24 @@
 
 from celery import current_app, shared_task
 from celery.signals import worker_ready
-from django.db import close_old_connections
+from django.db import OperationalError, close_old_connections
 from django.utils import timezone
 
 from . import services
 
 
 # Nobody reads its result: without one, queuing it never waits on the result store (Redis down answers at once).
-@shared_task(name="cases.render_document", bind=True, ignore_result=True)
+# A database busy for a moment (SQLite locked by another writer, a dropped connection) is tried again shortly, with
+# the same task id, so that the retry takes over its own claim.
+@shared_task(
+    name="cases.render_document",
+    bind=True,
+    ignore_result=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=1,
+    retry_backoff_max=10,
+    max_retries=5,
+)
 def render_document(self, document_id: int) -> str:
     close_old_connections()
     document = services.document_render(document_id=document_id, task_id=self.request.id or "")
