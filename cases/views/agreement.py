@@ -14,8 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from .. import agreement_terms, plans, presenters, selectors, services
 from ..agreement_forms import AgreementForm, OfferForm, PaymentForm, SignedCopyForm
 from ..models import Agreement, Case, Creditor, Offer, Payment
-from .case import _creditor_for
-from .common import case_for
+from .common import case_for, creditor_for
 
 
 def _lender_url(case: Case, creditor: Creditor) -> str:
@@ -56,7 +55,7 @@ def lender_context(case: Case, creditor: Creditor) -> dict:
 @require_GET
 def lender_agreement(request, code, creditor_code):
     case = case_for(request, code)
-    creditor = _creditor_for(case, creditor_code)
+    creditor = creditor_for(case, creditor_code)
     return render(request, "cases/agreement/lender.html", lender_context(case, creditor))
 
 
@@ -64,7 +63,7 @@ def lender_agreement(request, code, creditor_code):
 @require_http_methods(["GET", "POST"])
 def offer_new(request, code, creditor_code):
     case = case_for(request, code)
-    creditor = _creditor_for(case, creditor_code)
+    creditor = creditor_for(case, creditor_code)
     if request.method == "POST":
         form = OfferForm(request.POST)
         if form.is_valid():
@@ -87,7 +86,7 @@ def offer_new(request, code, creditor_code):
 @require_http_methods(["GET", "POST"])
 def offer_delete(request, code, creditor_code, offer_id):
     case = case_for(request, code)
-    creditor = _creditor_for(case, creditor_code)
+    creditor = creditor_for(case, creditor_code)
     offer = get_object_or_404(Offer, creditor=creditor, pk=offer_id)
     if request.method == "POST":
         services.offer_delete(offer=offer)
@@ -106,7 +105,7 @@ def _offer_from_query(request, creditor: Creditor) -> Offer | None:
 @require_http_methods(["GET", "POST"])
 def agreement_new(request, code, creditor_code):
     case = case_for(request, code)
-    creditor = _creditor_for(case, creditor_code)
+    creditor = creditor_for(case, creditor_code)
     if selectors.creditor_agreement(creditor) is not None:
         messages.info(request, _("与%(name)s的协议已经录入过了。") % {"name": creditor.name})
         return redirect(_lender_url(case, creditor))
@@ -142,7 +141,7 @@ def agreement_new(request, code, creditor_code):
 def agreement_signed_copy(request, code, creditor_code):
     """The signed agreement, uploaded after the agreement was entered."""
     case = case_for(request, code)
-    creditor = _creditor_for(case, creditor_code)
+    creditor = creditor_for(case, creditor_code)
     agreement = _agreement_for(creditor)
     form = SignedCopyForm(request.POST, request.FILES)
     if form.is_valid():
@@ -224,7 +223,7 @@ def payment_message(progress: selectors.AgreementProgress, payment: Payment, cre
 @require_http_methods(["GET", "POST"])
 def payment_new(request, code, creditor_code):
     case = case_for(request, code)
-    creditor = _creditor_for(case, creditor_code)
+    creditor = creditor_for(case, creditor_code)
     agreement = _agreement_for(creditor)
     progress = selectors.agreement_progress(agreement, timezone.localdate())
     if request.method == "POST":
@@ -250,7 +249,7 @@ def payment_new(request, code, creditor_code):
 @require_http_methods(["GET", "POST"])
 def payment_delete(request, code, creditor_code, payment_id):
     case = case_for(request, code)
-    creditor = _creditor_for(case, creditor_code)
+    creditor = creditor_for(case, creditor_code)
     payment = get_object_or_404(Payment, agreement=_agreement_for(creditor), pk=payment_id)
     if request.method == "POST":
         services.payment_delete(payment=payment)

@@ -10,8 +10,8 @@ from django.views.decorators.http import require_http_methods
 
 from .. import presenters, selectors, services, wizard
 from ..forms import CreditorForm, DebtForm, EvidenceUploadForm
-from ..models import Case, CaseBundle, Creditor, Debt, DocumentStatus
-from .common import case_for, file_login_required, private_file_response
+from ..models import Case, CaseBundle, Debt, DocumentStatus
+from .common import case_for, creditor_for, file_login_required, private_file_response
 from .contacts import contacts_context
 from .documents import documents_context
 from .wizard import returning_to_review, step_url
@@ -20,11 +20,6 @@ from .wizard import returning_to_review, step_url
 def _debt_for(case: Case, debt_id: int) -> Debt:
     """A debt through its already-checked case, never by its own id alone."""
     return get_object_or_404(Debt, case=case, pk=debt_id)
-
-
-def _creditor_for(case: Case, creditor_code) -> Creditor:
-    """A lender through its already-checked case."""
-    return get_object_or_404(Creditor, case=case, code=creditor_code)
 
 
 def home(request):
@@ -139,7 +134,7 @@ def debt_delete(request, code, debt_id):
 def creditor_edit(request, code, creditor_code):
     """Check who a lender's documents are addressed to, and how it is reached."""
     case = case_for(request, code)
-    creditor = _creditor_for(case, creditor_code)
+    creditor = creditor_for(case, creditor_code)
     if request.method == "POST":
         form = CreditorForm(request.POST)
         if form.is_valid():

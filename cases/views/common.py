@@ -3,9 +3,10 @@
 from functools import wraps
 
 from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404
 
 from .. import selectors
-from ..models import Case
+from ..models import Case, Creditor
 
 
 def case_for(request, code) -> Case:
@@ -14,6 +15,11 @@ def case_for(request, code) -> Case:
     Nothing is prefetched: each view reads what it shows through the selectors.
     """
     return selectors.case_for_owner(request.user, code)
+
+
+def creditor_for(case: Case, creditor_code) -> Creditor:
+    """A lender through its already-checked case, never by its own code alone (404 otherwise)."""
+    return get_object_or_404(Creditor, case=case, code=creditor_code)
 
 
 def file_login_required(view):

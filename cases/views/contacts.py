@@ -15,8 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from .. import presenters, selectors, services, workdays
 from ..forms import FOLLOW_UP_ON_DATE, ContactLogForm
 from ..models import Case, ContactLog, Creditor
-from .common import case_for
-from .documents import _creditor_for
+from .common import case_for, creditor_for
 from .evidence import _files_form_is_valid
 
 # The case page shows the newest of the timeline; the timeline page shows all of it.
@@ -84,7 +83,7 @@ def _form_page(request, case: Case, creditor: Creditor | None, form: ContactLogF
 def contact_new(request, code, creditor_code):
     """Write down a call or message with one lender, in a few taps; a recording or screenshots may come along."""
     case = case_for(request, code)
-    creditor = _creditor_for(case, creditor_code)
+    creditor = creditor_for(case, creditor_code)
     today = timezone.localdate()
     if request.method == "POST":
         form = ContactLogForm(request.POST, request.FILES, base_day=today)
@@ -141,7 +140,7 @@ def contact_delete(request, code, contact_id):
 def talking_points(request, code, creditor_code):
     """One page to have open during the call with a lender: printable, and readable on a phone."""
     case = case_for(request, code)
-    creditor = _creditor_for(case, creditor_code)
+    creditor = creditor_for(case, creditor_code)
     context = {"case": case, **presenters.talking_points(case, creditor)}
     return render(request, "cases/contacts/talking_points.html", context)
 

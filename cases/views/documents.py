@@ -21,7 +21,7 @@ from django_htmx.http import HttpResponseClientRefresh
 
 from .. import selectors, services
 from ..models import Case, Creditor, DocumentKind, DocumentStatus, GeneratedDocument
-from .common import case_for, file_login_required, private_file_response
+from .common import case_for, creditor_for, file_login_required, private_file_response
 
 
 def _document_kind(kind: str) -> str:
@@ -72,10 +72,6 @@ def documents_context(case: Case) -> dict:
     }
 
 
-def _creditor_for(case: Case, creditor_code) -> Creditor:
-    return get_object_or_404(Creditor, case=case, code=creditor_code)
-
-
 # The document's own <style> (its page footer, in its language) is let in by a nonce, and nothing else inline.
 _PREVIEW_CSP = {**settings.SECURE_CSP, "style-src": [*settings.SECURE_CSP["style-src"], CSP.NONCE]}
 
@@ -85,7 +81,7 @@ _PREVIEW_CSP = {**settings.SECURE_CSP, "style-src": [*settings.SECURE_CSP["style
 def document_preview(request, code, creditor_code, kind):
     """One lender's document in the browser, from the same template the worker prints."""
     case = case_for(request, code)
-    creditor = _creditor_for(case, creditor_code)
+    creditor = creditor_for(case, creditor_code)
     back_url = reverse("cases:detail", args=[case.code]) + "#documents"
     html = services.document_html(
         case=case,
@@ -104,7 +100,7 @@ def document_generate(request, code, creditor_code, kind):
     """With htmx, the documents section comes back at once, the new version in it, and follows it from there; without
     JS, the case page, which refreshes itself while a version is being made."""
     case = case_for(request, code)
-    creditor = _creditor_for(case, creditor_code)
+    creditor = creditor_for(case, creditor_code)
     try:
         document = services.document_request(
             case=case, creditor=creditor, kind=_document_kind(kind), language=get_language()
