@@ -255,10 +255,12 @@ class MultipleFileInput(forms.ClearableFileInput):
 
 
 class EvidenceFilesField(forms.FileField):
-    """One or several files; what they are is decided from their content by the upload check, not here."""
+    """One or several files; what they are is decided from their content by the upload check, not here.
 
-    def __init__(self, *, multiple: bool, **kwargs):
-        attrs = {"accept": uploads.ACCEPT_ATTRIBUTE}
+    `recordings`: the file picker offers call recordings too (where they may go: Evidence.accepts_recordings)."""
+
+    def __init__(self, *, multiple: bool, recordings: bool = False, **kwargs):
+        attrs = {"accept": uploads.RECORDING_ACCEPT_ATTRIBUTE if recordings else uploads.ACCEPT_ATTRIBUTE}
         widget = MultipleFileInput(attrs=attrs) if multiple else forms.ClearableFileInput(attrs=attrs)
         kwargs.setdefault("error_messages", {"required": _("请选择要上传的文件。")})
         super().__init__(widget=widget, max_length=None, allow_empty_file=True, **kwargs)
@@ -275,15 +277,29 @@ class EvidenceFilesField(forms.FileField):
 
 FILE_HELP = _("PDF 或照片（JPG、PNG、WebP、HEIC），每个文件不超过 15 MB，整个案件不超过 100 MB。可以一次选多张。")
 REPLACE_HELP = _("PDF 或照片（JPG、PNG、WebP、HEIC），不超过 15 MB。")
+RECORDING_FILE_HELP = _(
+    "通话录音（MP3、M4A、AMR、WAV、AAC、OGG/Opus）每个不超过 20 MB，原样保存；截图、照片或 PDF 每个不超过 15 MB。"
+    "整个案件不超过 100 MB。"
+)
+RECORDING_REPLACE_HELP = _("通话录音（MP3、M4A、AMR、WAV、AAC、OGG/Opus）不超过 20 MB；截图、照片或 PDF 不超过 15 MB。")
 
 
 class EvidenceUploadForm(CaseForm):
     # The metaclass moves declared fields into base_fields, so `files` stays the form's uploads as well.
     files = EvidenceFilesField(label=_("选择文件或拍照"), multiple=True, help_text=FILE_HELP)  # type: ignore[assignment]
+    # One form serves every item of a list: the upload template offers recordings where the item takes them.
+    recording_accept = uploads.RECORDING_ACCEPT_ATTRIBUTE
+    recording_help = RECORDING_FILE_HELP
 
 
 class EvidenceReplaceForm(CaseForm):
     files = EvidenceFilesField(label=_("新文件"), multiple=False, help_text=REPLACE_HELP)  # type: ignore[assignment]
+
+    def __init__(self, *args, recordings: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if recordings:
+            self.fields["files"].widget.attrs["accept"] = uploads.RECORDING_ACCEPT_ATTRIBUTE
+            self.fields["files"].help_text = RECORDING_REPLACE_HELP
 
 
 class EvidenceStatusForm(CaseForm):
@@ -508,12 +524,13 @@ class ContactLogForm(CaseForm):
     follow_up = forms.ChoiceField(label=_("下次什么时候跟进"), widget=forms.RadioSelect, required=False)
     follow_up_on = DateField(label=_("自选日期"), required=False)
     files = EvidenceFilesField(  # type: ignore[assignment]
-        label=_("短信或聊天截图（可不填）"),
+        label=_("通话录音或截图（可不填）"),
         multiple=True,
+        recordings=True,
         required=False,
         help_text=_(
-            "短信、App 聊天记录的截图或导出的 PDF，保存在案件的“通话录音或短信截图”材料里。"
-            "录音文件暂时不能上传，请留在手机里保存好。"
+            "这次通话的录音（MP3、M4A、AMR、WAV、AAC、OGG/Opus，每个不超过 20 MB，原样保存），"
+            "或短信、App 聊天记录的截图和导出的 PDF（每个不超过 15 MB），保存在案件的“通话录音或短信截图”材料里。"
         ),
     )
 

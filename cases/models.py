@@ -11,7 +11,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from encrypted_fields.fields import EncryptedCharField
 
-from . import plans
+from . import audio, plans
 
 # The rules live in validators; MAX_AMOUNT stays importable here, and migration 0001 names the label validator here.
 from .validators import MAX_AMOUNT as MAX_AMOUNT
@@ -370,6 +370,10 @@ class EvidenceKind(models.TextChoices):
     OTHER = "other", _("其他材料")
 
 
+# What may hold a call recording besides photos and PDFs: the call with the lender, recorded.
+RECORDING_KINDS = frozenset({EvidenceKind.CALL_RECORD})
+
+
 # What each hardship reason has to be backed by, per the articles: the lender asks for proof of the hardship itself
 # and of the income it cost.
 EVIDENCE_FOR_REASON: dict[str, tuple[str, ...]] = {
@@ -474,6 +478,10 @@ class Evidence(models.Model):
     def display_title(self) -> str:
         return self.title or str(self.get_kind_display())
 
+    @property
+    def accepts_recordings(self) -> bool:
+        return self.kind in RECORDING_KINDS
+
     def can_move_to(self, status: str) -> bool:
         return status in EVIDENCE_TRANSITIONS[self.status]
 
@@ -539,6 +547,15 @@ class EvidenceFile(models.Model):
         stem, dot, suffix = self.original_name.rpartition(".")
         base = stem if dot and stem else self.original_name
         return f"{base}.{self.extension}" if self.extension else base
+
+    @property
+    def is_recording(self) -> bool:
+        return self.content_type.startswith("audio/")
+
+    @property
+    def plays_in_browser(self) -> bool:
+        """A recording a browser's <audio> can play; the others (AMR) are offered for download only."""
+        return self.is_recording and self.content_type not in audio.NOT_PLAYABLE_TYPES
 
 
 class ContactChannel(models.TextChoices):

@@ -1,4 +1,5 @@
-"""Checking uploaded proof documents: the type from the content, limits, images re-encoded, PDFs inspected.
+"""Checking uploaded proof documents: the type from the content, limits, images re-encoded, PDFs inspected, call
+recordings checked (cases/audio.py) and kept as they are.
 
 Nothing here touches storage or the database: `check_upload` turns an uploaded file into bytes that are safe to keep,
 or raises a ValidationError whose message tells the user what to do instead.
@@ -21,9 +22,16 @@ from pypdf import PdfReader
 from pypdf.errors import PdfReadError
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
 
+from . import audio
+from .models import EvidenceKind
+
 pillow_heif.register_heif_opener()
 
 MAX_FILE_BYTES = 15 * 1024 * 1024
+# A call of half an hour or more, as phones record it (AMR at 12.2 kbit/s, AAC at 64 to 96 kbit/s).
+MAX_RECORDING_BYTES = 20 * 1024 * 1024
+# The upload handler stops reading a file past the larger limit; the check of the file's type applies its own.
+MAX_UPLOAD_BYTES = max(MAX_FILE_BYTES, MAX_RECORDING_BYTES)
 MAX_CASE_BYTES = 100 * 1024 * 1024
 MAX_FILES_PER_UPLOAD = 10
 # A 50-megapixel phone photo passes; a 20000 x 20000 "image" (a few KB of PNG, 1.6 GB once decoded) does not.
@@ -45,6 +53,11 @@ IMAGE_TYPES = {
 }
 PDF_TYPE = "application/pdf"
 ACCEPT_ATTRIBUTE = "image/jpeg,image/png,image/webp,image/heic,image/heif,.heic,.heif,application/pdf"
+# Where a recording may go too: phones give AMR and M4A files types that browsers do not all know, hence the names.
+RECORDING_ACCEPT_ATTRIBUTE = ACCEPT_ATTRIBUTE + ",audio/*,.mp3,.m4a,.amr,.awb,.3gp,.wav,.aac,.ogg,.opus"
+# Only the first bytes: where a browser that guesses a type looks, and where a tag could hide a page.
+RECORDING_HEAD_BYTES = 8192
+_MB = 1024 * 1024
 
 # Markup and script that have no business inside a photo: their presence means the file is also a web page.
 ACTIVE_CONTENT = re.compile(rb"<\s*(?:script|html|body|iframe|svg|object|embed|!doctype)\b|<\?php", re.IGNORECASE)
@@ -56,7 +69,7 @@ PDF_ACTIVE_TOKENS = re.compile(rb"/(?:JS|JavaScript|Launch|EmbeddedFiles?|RichMe
 
 @dataclass(frozen=True)
 class CheckedFile:
-    """An upload that passed every check, with the bytes to store (re-encoded for images)."""
+    """An upload that passed every check, with the bytes to store (re-encoded for images); a recording has 0 pages."""
 
     original_name: str
     content: bytes
@@ -65,6 +78,10 @@ class CheckedFile:
     pages: int
     thumbnail: bytes | None
     upload_checksum: str
+
+    @property
+    def is_recording(self) -> bool:
+        return self.content_type.startswith("audio/")
 
 
 def refusal(name: str, reason: str, code: str) -> ValidationError:
@@ -84,29 +101,95 @@ def clean_original_name(name: str | None) -> str:
     return name
 
 
-def check_upload(upload: UploadedFile) -> CheckedFile:
-    """Decide what the file is from its bytes, enforce the limits, and return what may be stored."""
+def too_large(name: str, *, recordings: bool = False) -> ValidationError:
+    """A file past the limit of where it was going, before its type is known."""
+    if not recordings:
+        return refusal(name, _("文件超过 15 MB。请压缩后或分成几份再上传。"), "too_large")
+    reason = _(
+        "文件太大：录音每个不超过 %(recording)s MB，照片和 PDF 每个不超过 %(file)s MB。"
+        "长录音可以在手机上剪成几段再上传。"
+    ) % {"recording": MAX_RECORDING_BYTES // _MB, "file": MAX_FILE_BYTES // _MB}
+    return refusal(name, reason, "too_large")
+
+
+def check_upload(upload: UploadedFile, *, recordings: bool = False) -> CheckedFile:
+    """Decide what the file is from its bytes, enforce the limits, and return what may be stored.
+
+    `recordings`: the file goes where a call recording may (Evidence.accepts_recordings); anywhere else one is
+    refused with a message that says where it goes.
+    """
     name = clean_original_name(upload.name)
     if upload.size == 0:
         raise refusal(name, _("文件是空的。请重新选择或重新拍照。"), "empty")
+    limit = MAX_UPLOAD_BYTES if recordings else MAX_FILE_BYTES
     # A size not given is checked on the bytes read below.
-    if upload.size is not None and upload.size > MAX_FILE_BYTES:
-        raise refusal(name, _("文件超过 15 MB。请压缩后或分成几份再上传。"), "too_large")
+    if upload.size is not None and upload.size > limit:
+        raise too_large(name, recordings=recordings)
     upload.seek(0)
-    content = upload.read(MAX_FILE_BYTES + 1)
-    if len(content) > MAX_FILE_BYTES:
-        raise refusal(name, _("文件超过 15 MB。请压缩后或分成几份再上传。"), "too_large")
+    content = upload.read(limit + 1)
+    if len(content) > limit:
+        raise too_large(name, recordings=recordings)
     kind = filetype.guess(content)
     mime = kind.mime if kind else ""
     checksum = hashlib.sha256(content).hexdigest()
+    if (mime == PDF_TYPE or mime in IMAGE_TYPES) and len(content) > MAX_FILE_BYTES:
+        raise refusal(name, _("文件超过 15 MB。请压缩后或分成几份再上传。"), "too_large")
     if mime == PDF_TYPE:
         return _check_pdf(name, content, checksum)
     if mime in IMAGE_TYPES:
         return _check_image(name, content, mime, checksum)
+    if recordings:
+        return _check_recording(name, content, checksum)
+    try:
+        found = audio.recording_format(content)
+    except audio.NotAudio:
+        found = None
+    if found is not None:
+        raise refusal(
+            name,
+            _("这是一段录音。录音只能上传到“%(kind)s”这一项，或者在记沟通时附上。")
+            % {"kind": EvidenceKind.CALL_RECORD.label},
+            "recording_not_here",
+        )
     raise refusal(
         name,
         _("只能上传 PDF 或照片（JPG、PNG、WebP、HEIC）。这个文件的内容不是其中任何一种，与文件名无关。"),
         "unsupported_type",
+    )
+
+
+def _check_recording(name: str, content: bytes, checksum: str) -> CheckedFile:
+    """A call recording is kept byte for byte (re-encoding would lose what was said and prove nothing)."""
+    try:
+        found = audio.recording_format(content)
+    except audio.NotAudio as error:
+        if error.code == "video_not_audio":
+            raise refusal(
+                name, _("这是视频，不是录音。请只上传通话录音文件（例如 M4A、AMR 或 MP3）。"), "video_not_audio"
+            ) from None
+        raise refusal(
+            name, _("录音文件无法识别，可能已损坏或不完整。请从手机的录音文件夹里重新选择原文件。"), "broken_audio"
+        ) from None
+    if found is None:
+        raise refusal(
+            name,
+            _(
+                "只能上传通话录音（MP3、M4A、AMR、WAV、AAC、OGG/Opus）、照片（JPG、PNG、WebP、HEIC）或 PDF。"
+                "这个文件的内容不是其中任何一种，与文件名无关。"
+            ),
+            "unsupported_type",
+        )
+    if ACTIVE_CONTENT.search(content[:RECORDING_HEAD_BYTES]):
+        reason = _("录音文件里夹带了网页或脚本代码。请从手机的录音文件夹里重新选择原文件。")
+        raise refusal(name, reason, "active_content")
+    return CheckedFile(
+        original_name=name,
+        content=content,
+        extension=found.extension,
+        content_type=found.content_type,
+        pages=0,
+        thumbnail=None,
+        upload_checksum=checksum,
     )
 
 
@@ -256,10 +339,10 @@ def _has_active_content(reader: PdfReader) -> bool:
 
 
 class SizeLimitedUploadHandler(TemporaryFileUploadHandler):
-    """Streams uploads to a temporary file and stops reading one as soon as it passes the per-file limit.
+    """Streams uploads to a temporary file and stops reading one as soon as it passes the largest per-file limit.
 
     The names of the files refused this way are left on the request, so the view can say which ones were too large
-    without a 15 MB+ file ever being kept.
+    without a 20 MB+ file ever being kept.
     """
 
     def new_file(self, *args, **kwargs) -> None:
@@ -268,14 +351,16 @@ class SizeLimitedUploadHandler(TemporaryFileUploadHandler):
 
     def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes | None:
         self.received += len(raw_data)
-        if self.received > MAX_FILE_BYTES:
+        if self.received > MAX_UPLOAD_BYTES:
             vars(self.request).setdefault("oversized_uploads", []).append(clean_original_name(self.file_name))
             raise SkipFile
         return super().receive_data_chunk(raw_data, start)
 
 
-def oversized_refusals(request) -> list[ValidationError]:
-    return [
-        refusal(name, _("文件超过 15 MB。请压缩后或分成几份再上传。"), "too_large")
-        for name in getattr(request, "oversized_uploads", [])
-    ]
+def oversized_refusals(request, uploads: list[UploadedFile], *, recordings: bool = False) -> list[ValidationError]:
+    """The files too large for where they were going: those the handler dropped, and, where no recording may go,
+    those past the limit of photos and PDFs (the handler lets them through for the places recordings may go)."""
+    names = list(getattr(request, "oversized_uploads", []))
+    if not recordings:
+        names += [clean_original_name(upload.name) for upload in uploads if (upload.size or 0) > MAX_FILE_BYTES]
+    return [too_large(name, recordings=recordings) for name in names]

@@ -28,6 +28,11 @@ urlpatterns = [
         name="evidence_file_download",
     ),
     path(
+        "<uuid:code>/evidence/<uuid:evidence_code>/files/<uuid:file_code>/play/",
+        evidence.evidence_file_play,
+        name="evidence_file_play",
+    ),
+    path(
         "<uuid:code>/evidence/<uuid:evidence_code>/files/<uuid:file_code>/thumbnail/",
         evidence.evidence_file_thumbnail,
         name="evidence_file_thumbnail",

@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from cases import services
+from cases import services, uploads
 from cases.forms import ContactLogForm
 from cases.models import (
     Case,
@@ -28,7 +28,7 @@ from cases.models import (
     EvidenceStatus,
 )
 
-from . import files
+from . import files, recordings
 from .builders import case_with_debts, make_case, make_contact, make_debt, make_document, photo, ready_lender
 from .checks import database_state
 
@@ -143,6 +143,54 @@ class TestContactNew:
         assert stored.original_name == "短信截图.jpg" and stored.content_type == "image/jpeg"
         # Cleaned like every photo: re-encoded, so the GPS position the phone wrote is gone.
         assert b"PhoneMaker" not in stored.file.read()
+
+    def test_the_form_says_which_recordings_it_takes_and_how_large(self, owner_client, case, huabei):
+        response = owner_client.get(new_url(case, huabei))
+        assert "通话录音或截图（可不填）" in page(response)
+        assert "这次通话的录音（MP3、M4A、AMR、WAV、AAC、OGG/Opus，每个不超过 20 MB，原样保存）" in page(response)
+        assert f'accept="{uploads.RECORDING_ACCEPT_ATTRIBUTE}"' in page(response)
+        assert "录音文件暂时不能上传" not in page(response)
+
+    def test_a_recording_comes_along_as_it_came_and_is_played_back(self, owner_client, case, huabei, media):
+        data = contact_data(files=[recordings.upload("新录音 3.m4a", recordings.m4a), photo("短信截图.jpg")])
+        assert owner_client.post(new_url(case, huabei), data).status_code == 302
+        entry = ContactLog.objects.get()
+        recording, screenshot = entry.evidence.files.order_by("position")
+        assert (recording.content_type, recording.file.read()) == ("audio/mp4", recordings.m4a())
+        assert screenshot.content_type == "image/jpeg"
+        play = reverse("cases:evidence_file_play", args=[case.code, entry.evidence.code, recording.code])
+        player = f'<audio controls preload="none" class="d-block w-100" src="{play}"'
+        # In the lender's log on the case page, on the timeline page, and on the contact's own page.
+        assert page(owner_client.get(reverse("cases:detail", args=[case.code]))).count(player) == 1
+        assert page(owner_client.get(reverse("cases:timeline", args=[case.code]))).count(player) == 1
+        assert play in page(owner_client.get(edit_url(case, entry)))
+        played = owner_client.get(play, HTTP_RANGE="bytes=0-99")
+        assert played.status_code == 206 and b"".join(played.streaming_content) == recordings.m4a()[:100]
+
+    def test_an_amr_recording_is_offered_for_download(self, owner_client, case, huabei, media):
+        owner_client.post(new_url(case, huabei), contact_data(files=[recordings.upload("Call_95188.amr")]))
+        entry = ContactLog.objects.get()
+        [recording] = entry.evidence.files.all()
+        html = page(owner_client.get(reverse("cases:detail", args=[case.code])))
+        assert reverse("cases:evidence_file_download", args=[case.code, entry.evidence.code, recording.code]) in html
+        assert "浏览器不能直接播放 AMR 格式的录音" in html and "下载录音“Call_95188.amr”" in html
+
+    @pytest.mark.parametrize("bad", [recordings.zip_archive, recordings.windows_executable, files.html_page])
+    def test_a_file_named_as_a_recording_saves_nothing(self, owner_client, case, huabei, media, bad):
+        before = database_state()
+        data = contact_data(files=[SimpleUploadedFile("通话录音.mp3", bad())], agent_name="王女士")
+        response = owner_client.post(new_url(case, huabei), data)
+        assert response.status_code == 200
+        assert "“通话录音.mp3”没有保存：只能上传通话录音" in page(response)
+        assert response.context["form"]["agent_name"].value() == "王女士"
+        assert database_state() == before and not [path for path in media.rglob("*") if path.is_file()]
+
+    def test_a_recording_past_20_mb_saves_nothing_and_says_why(self, owner_client, case, huabei, media):
+        before = database_state()
+        big = SimpleUploadedFile("一小时通话.mp3", recordings.twenty_one_megabytes())
+        response = owner_client.post(new_url(case, huabei), contact_data(files=[big]))
+        assert "“一小时通话.mp3”没有保存：文件太大：录音每个不超过 20 MB" in page(response)
+        assert database_state() == before and not [path for path in media.rglob("*") if path.is_file()]
 
     def test_a_refused_file_saves_nothing_and_keeps_what_was_typed(self, owner_client, case, huabei, media):
         before = database_state()
@@ -341,14 +389,15 @@ class TestTalkingPoints:
 
 
 def fill_history(case: Case, contacts: int) -> None:
-    """Contacts with screenshots, a document per lender, evidence sent and accepted, and the status moves they make."""
+    """Contacts with screenshots and recordings, a document per lender, evidence sent and accepted, and the status
+    moves they make."""
     for creditor in case.creditors.all():
         for number in range(contacts):
             make_contact(
                 case,
                 creditor=creditor,
                 occurred_at=timezone.now() - timedelta(days=number + 1),
-                files=[photo(f"{creditor.name}-{number}.jpg")],
+                files=[photo(f"{creditor.name}-{number}.jpg"), recordings.upload(f"{number}.m4a", recordings.m4a)],
             )
         document = make_document(case, case.documents.count() + 1)
         document.creditor = creditor

@@ -21,7 +21,7 @@ from cases.models import (
     EvidenceStatus,
 )
 
-from . import files
+from . import files, recordings
 from .builders import make_case, make_contact, make_debt, pdf, photo, tomorrow
 from .checks import assert_refused, make_stale, updated_at
 
@@ -164,6 +164,29 @@ class TestRecordings:
         messages = assert_refused("files", make_contact, case, files=[photo("短信1.jpg"), bad])
         assert "录音.jpg" in messages[0]
         assert not EvidenceFile.objects.exists() and not list(media.rglob("*.jpg"))
+
+    def test_a_call_recording_goes_with_the_contact_as_it_came(self, case, media):
+        original = recordings.amr()
+        entry = make_contact(case, files=[recordings.upload("Call_95188.amr"), photo("短信1.jpg")])
+        item = ContactLog.objects.get(pk=entry.pk).evidence
+        recording, screenshot = item.files.order_by("position")
+        assert (recording.content_type, recording.pages) == ("audio/amr", 0)
+        assert (media / recording.file.name).read_bytes() == original
+        assert screenshot.content_type == "image/jpeg"
+
+    @pytest.mark.parametrize("name", ["通话.mp3", "通话.m4a"])
+    def test_a_file_dressed_up_as_a_recording_saves_nothing(self, case, media, name):
+        for bad in (recordings.zip_archive(), recordings.windows_executable(), files.html_page()):
+            messages = assert_refused("files", make_contact, case, files=[SimpleUploadedFile(name, bad)])
+            assert messages[0].startswith(f"“{name}”没有保存：只能上传通话录音")
+        assert not ContactLog.objects.exists() and not EvidenceFile.objects.exists()
+        assert not [path for path in media.rglob("*") if path.is_file()]
+
+    def test_a_recording_past_20_mb_saves_nothing_and_says_why(self, case, media):
+        big = SimpleUploadedFile("一小时.mp3", recordings.twenty_one_megabytes())
+        messages = assert_refused("files", make_contact, case, files=[big, recordings.upload()])
+        assert messages[0].startswith("“一小时.mp3”没有保存：文件太大：录音每个不超过 20 MB")
+        assert not EvidenceFile.objects.exists() and not [path for path in media.rglob("*") if path.is_file()]
 
     def test_a_refused_file_on_update_changes_nothing(self, case, media):
         entry = make_contact(case)

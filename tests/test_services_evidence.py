@@ -8,19 +8,22 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
-from cases import services
+from cases import services, uploads
 from cases.models import (
     EVIDENCE_TRANSITIONS,
     Case,
     CaseGoal,
     Evidence,
+    EvidenceFile,
     EvidenceKind,
     EvidenceStatus,
     HardshipReason,
     required_evidence,
 )
+from cases.services import limits
 
-from .builders import give_file, make_agreement, make_case, make_debt, make_document, today, upload
+from . import recordings
+from .builders import give_file, make_agreement, make_case, make_debt, make_document, photo, today, upload
 from .checks import assert_refused, pair_ids
 
 pytestmark = pytest.mark.django_db
@@ -178,6 +181,88 @@ EVIDENCE_PAIRS = [(old, new) for old in EvidenceStatus.values for new in Evidenc
 LEGAL_EVIDENCE_PAIRS = [(old, new) for old, new in EVIDENCE_PAIRS if new in EVIDENCE_TRANSITIONS[old]]
 ILLEGAL_EVIDENCE_PAIRS = [(old, new) for old, new in EVIDENCE_PAIRS if new not in EVIDENCE_TRANSITIONS[old]]
 UPLOAD_PAIRS = [(old, new) for old, new in LEGAL_EVIDENCE_PAIRS if new != EvidenceStatus.MISSING]
+
+
+class TestRecordings:
+    """Only the call record takes a call recording; it is stored byte for byte and counts against the limits."""
+
+    @pytest.fixture
+    def call_record(self, case) -> Evidence:
+        return services.evidence_create(case=case, kind=EvidenceKind.CALL_RECORD)
+
+    def test_a_call_record_keeps_a_recording_as_it_came(self, call_record, media):
+        original = recordings.amr()
+        [stored] = upload(call_record, recordings.upload("Call_95188.amr"))
+        row = EvidenceFile.objects.get(pk=stored.pk)
+        assert (row.content_type, row.extension, row.pages, row.thumbnail.name) == ("audio/amr", "amr", 0, "")
+        assert (row.is_recording, row.plays_in_browser, row.download_name) == (True, False, "Call_95188.amr")
+        assert (media / row.file.name).read_bytes() == original and row.size == len(original)
+        assert Evidence.objects.get(pk=call_record.pk).status == EvidenceStatus.UPLOADED
+        assert services.case_evidence_bytes(call_record.case) == len(original)
+        assert limits.user_evidence_bytes(call_record.case.owner_id) == len(original)
+
+    def test_screenshots_and_recordings_go_together(self, call_record, media):
+        upload(call_record, photo("短信截图.jpg"), recordings.upload("新录音.m4a", recordings.m4a))
+        types = list(call_record.files.order_by("position").values_list("content_type", flat=True))
+        assert types == ["image/jpeg", "audio/mp4"]
+
+    @pytest.mark.parametrize("kind", [EvidenceKind.ID_CARD, EvidenceKind.SIGNED_AGREEMENT, EvidenceKind.OTHER])
+    def test_another_kind_refuses_a_recording_and_stores_nothing(self, case, media, kind):
+        item = services.evidence_create(case=case, kind=kind)
+        messages = assert_refused("files", services.evidence_upload, evidence=item, files=[recordings.upload()])
+        assert messages == [
+            "“通话录音.amr”没有保存：这是一段录音。录音只能上传到“通话录音或短信截图”这一项，或者在记沟通时附上。"
+        ]
+        assert not EvidenceFile.objects.exists() and not list(media.rglob("*.*"))
+
+    def test_the_case_limit_counts_recordings(self, call_record, media, monkeypatch):
+        upload(call_record, recordings.upload("第一通.mp3", recordings.mp3))
+        monkeypatch.setattr(uploads, "MAX_CASE_BYTES", services.case_evidence_bytes(call_record.case) + 1000)
+        second = recordings.upload("第二通.wav", recordings.wav)
+        assert len(second) > 1000
+        messages = assert_refused("files", services.evidence_upload, evidence=call_record, files=[second])
+        assert messages[0].startswith("一个案件的材料合计不能超过")
+        assert call_record.files.count() == 1
+
+    def test_the_account_limit_counts_recordings(self, call_record, media, monkeypatch):
+        upload(call_record, recordings.upload("第一通.mp3", recordings.mp3))
+        monkeypatch.setattr(limits, "MAX_USER_BYTES", limits.user_evidence_bytes(call_record.case.owner_id) + 1000)
+        second = recordings.upload("第二通.wav", recordings.wav)
+        messages = assert_refused("files", services.evidence_upload, evidence=call_record, files=[second])
+        assert messages[0].startswith("您所有案件的材料合计不能超过")
+        assert call_record.files.count() == 1
+
+    def test_a_recording_may_replace_a_screenshot_of_the_call_record(self, call_record, media):
+        [screenshot] = upload(call_record, photo("短信截图.jpg"))
+        replaced = services.evidence_file_replace(evidence_file=screenshot, upload=recordings.upload())
+        assert (replaced.pk, replaced.content_type, replaced.pages) == (screenshot.pk, "audio/amr", 0)
+
+    def test_a_recording_may_not_replace_a_photo_elsewhere(self, case, media):
+        id_card = services.evidence_create(case=case, kind=EvidenceKind.ID_CARD)
+        [stored] = upload(id_card, photo())
+        before = EvidenceFile.objects.get(pk=stored.pk)
+        messages = assert_refused(
+            "files", services.evidence_file_replace, evidence_file=stored, upload=recordings.upload()
+        )
+        assert "这是一段录音" in messages[0]
+        assert EvidenceFile.objects.get(pk=stored.pk).file.name == before.file.name
+
+    def test_an_item_holding_a_recording_keeps_its_kind(self, call_record, media):
+        [stored] = upload(call_record, recordings.upload())
+        messages = assert_refused("kind", services.evidence_update, evidence=call_record, kind=EvidenceKind.OTHER)
+        assert messages == ["这项材料里有通话录音，只有“通话录音或短信截图”可以保存录音。请先删掉录音，再改类型。"]
+        services.evidence_update(evidence=call_record, title="95188 第一次")  # other changes are fine
+        services.evidence_file_delete(evidence_file=stored)
+        services.evidence_update(evidence=call_record, kind=EvidenceKind.OTHER)
+        assert Evidence.objects.get(pk=call_record.pk).kind == EvidenceKind.OTHER
+
+    def test_a_kind_changed_after_the_check_still_refuses_the_recording(self, call_record, media):
+        """The kind is read again under the item's lock: a change between the check and the write is seen."""
+        stale = Evidence.objects.get(pk=call_record.pk)
+        services.evidence_update(evidence=call_record, kind=EvidenceKind.OTHER)
+        messages = assert_refused("files", services.evidence_upload, evidence=stale, files=[recordings.upload()])
+        assert messages == ["录音只能上传到“通话录音或短信截图”这一项，或者在记沟通时附上。"]
+        assert not EvidenceFile.objects.exists() and not list(media.rglob("*.*"))
 
 
 class TestEvidenceSetStatus:

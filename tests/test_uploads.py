@@ -12,20 +12,20 @@ from django.utils import translation
 from PIL import Image
 from pypdf import PdfReader, PdfWriter
 
-from cases import uploads
+from cases import audio, uploads
 
-from . import files
+from . import files, recordings
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
-def check(name: str, content: bytes) -> uploads.CheckedFile:
-    return uploads.check_upload(SimpleUploadedFile(name, content))
+def check(name: str, content: bytes, *, recordings: bool = False) -> uploads.CheckedFile:
+    return uploads.check_upload(SimpleUploadedFile(name, content), recordings=recordings)
 
 
-def refused(name: str, content: bytes) -> ValidationError:
+def refused(name: str, content: bytes, *, recordings: bool = False) -> ValidationError:
     with translation.override("zh-hans"), pytest.raises(ValidationError) as excinfo:
-        check(name, content)
+        check(name, content, recordings=recordings)
     return excinfo.value
 
 
@@ -257,31 +257,49 @@ def test_long_name_without_extension_is_cut_to_120_characters():
 # --- the upload handler -------------------------------------------------------------------------------------------
 
 
-def test_upload_handler_skips_a_file_past_15_mb_and_remembers_its_name(settings, tmp_path):
+def test_upload_handler_skips_a_file_past_20_mb_and_remembers_its_name(settings, tmp_path):
     settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path)
     small = SimpleUploadedFile("small.pdf", files.tiny_pdf())
-    big = SimpleUploadedFile("big.pdf", files.sixteen_megabytes())
+    big = SimpleUploadedFile("big.mp3", recordings.twenty_one_megabytes())
     request = RequestFactory().post("/upload/", {"files": [small, big]})
     kept = request.FILES.getlist("files")
     assert [item.name for item in kept] == ["small.pdf"]
-    assert request.oversized_uploads == ["big.pdf"]
-    # The 16 MB file was dropped part-way: the only temporary file left is the small one's.
+    assert request.oversized_uploads == ["big.mp3"]
+    # The 21 MB file was dropped part-way: the only temporary file left is the small one's.
     assert [path.stat().st_size for path in tmp_path.iterdir()] == [len(files.tiny_pdf())]
+    with translation.override("zh-hans"):
+        [error] = uploads.oversized_refusals(request, kept, recordings=True)
+        [for_photos] = uploads.oversized_refusals(request, kept, recordings=False)
     for item in kept:
         item.close()
     assert list(tmp_path.iterdir()) == []
-    with translation.override("zh-hans"):
-        [error] = uploads.oversized_refusals(request)
     assert error.code == "too_large"
-    assert error.messages == ["“big.pdf”没有保存：文件超过 15 MB。请压缩后或分成几份再上传。"]
+    assert error.messages == [
+        "“big.mp3”没有保存：文件太大：录音每个不超过 20 MB，照片和 PDF 每个不超过 15 MB。"
+        "长录音可以在手机上剪成几段再上传。"
+    ]
+    assert for_photos.messages == ["“big.mp3”没有保存：文件超过 15 MB。请压缩后或分成几份再上传。"]
 
 
-def test_upload_handler_lets_a_file_of_exactly_15_mb_through(settings, tmp_path):
+def test_a_16_mb_file_passes_the_handler_and_is_refused_where_no_recording_may_go(settings, tmp_path):
     settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path)
-    exact = SimpleUploadedFile("exact.pdf", bytes(uploads.MAX_FILE_BYTES))
+    request = RequestFactory().post("/upload/", {"files": [SimpleUploadedFile("big.pdf", files.sixteen_megabytes())]})
+    kept = request.FILES.getlist("files")
+    assert [item.name for item in kept] == ["big.pdf"] and not hasattr(request, "oversized_uploads")
+    with translation.override("zh-hans"):
+        [error] = uploads.oversized_refusals(request, kept)
+        assert uploads.oversized_refusals(request, kept, recordings=True) == []  # a recording may be 20 MB there
+    assert error.messages == ["“big.pdf”没有保存：文件超过 15 MB。请压缩后或分成几份再上传。"]
+    for item in kept:
+        item.close()
+
+
+def test_upload_handler_lets_a_file_of_exactly_20_mb_through(settings, tmp_path):
+    settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path)
+    exact = SimpleUploadedFile("exact.mp3", bytes(uploads.MAX_RECORDING_BYTES))
     request = RequestFactory().post("/upload/", {"files": [exact]})
     [kept] = request.FILES.getlist("files")
-    assert kept.size == uploads.MAX_FILE_BYTES
+    assert kept.size == uploads.MAX_RECORDING_BYTES
     assert not hasattr(request, "oversized_uploads")
     kept.close()
 
@@ -297,3 +315,112 @@ def test_refusals_speak_the_users_language(language, expected):
     with translation.override(language), pytest.raises(ValidationError) as excinfo:
         check("empty.pdf", b"")
     assert excinfo.value.messages[0].startswith(expected)
+
+
+# --- call recordings ----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("name", "build", "stored_as"), recordings.ACCEPTED, ids=lambda value: str(value)[:14])
+def test_call_recording_is_kept_byte_for_byte_where_recordings_go(name, build, stored_as):
+    original = build()
+    checked = check(name, original, recordings=True)
+    assert (checked.extension, checked.content_type) == stored_as
+    assert checked.content == original  # not re-encoded
+    assert (checked.pages, checked.thumbnail, checked.is_recording) == (0, None, True)
+    assert checked.original_name == name
+    assert checked.upload_checksum == hashlib.sha256(original).hexdigest()
+
+
+def test_the_content_decides_a_recording_s_type_not_the_name():
+    checked = check("录音.mp3", recordings.amr(), recordings=True)  # an AMR file renamed by the user
+    assert (checked.extension, checked.content_type) == ("amr", "audio/amr")
+
+
+@pytest.mark.parametrize(
+    "build", [recordings.wav, recordings.mp3, recordings.amr, recordings.m4a], ids=lambda build: build.__name__
+)
+def test_recording_is_refused_where_recordings_do_not_go_saying_where_they_do(build):
+    error = refused("通话.mp3", build())
+    assert error.code == "recording_not_here"
+    assert error.messages == [
+        "“通话.mp3”没有保存：这是一段录音。录音只能上传到“通话录音或短信截图”这一项，或者在记沟通时附上。"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("en", "“call.m4a” was not saved: this is a recording. Recordings can only be uploaded to"),
+        ("zh-hant", "「call.m4a」沒有儲存：這是一段錄音。錄音只能上傳到"),
+    ],
+)
+def test_recording_refused_elsewhere_is_told_in_the_users_language(language, expected):
+    with translation.override(language), pytest.raises(ValidationError) as excinfo:
+        check("call.m4a", recordings.m4a())
+    assert excinfo.value.messages[0].startswith(expected)
+
+
+# A file named as a recording, what it really is, the code of the refusal and the start of its reason.
+DISGUISED = [
+    ("通话.mp3", files.html_page, "unsupported_type", "只能上传通话录音（MP3、M4A、AMR、WAV、AAC、OGG/Opus）"),
+    ("通话.mp3", recordings.zip_archive, "unsupported_type", "只能上传通话录音"),
+    ("通话.mp3", recordings.windows_executable, "unsupported_type", "只能上传通话录音"),
+    ("通话.amr", files.elf_executable, "unsupported_type", "只能上传通话录音"),
+    ("通话.mp3", recordings.id3_then_web_page, "broken_audio", "录音文件无法识别"),
+    ("通话.mp3", recordings.mp3_with_web_page_in_its_tag, "active_content", "录音文件里夹带了网页或脚本代码"),
+    ("通话.m4a", recordings.video, "video_not_audio", "这是视频，不是录音"),
+    ("通话.m4a", recordings.m4a_cut_off, "broken_audio", "录音文件无法识别"),
+    ("通话.amr", recordings.amr_of_noise, "broken_audio", "录音文件无法识别"),
+]
+
+
+@pytest.mark.parametrize(("name", "build", "code", "reason"), DISGUISED, ids=[bad[1].__name__ for bad in DISGUISED])
+def test_file_dressed_up_as_a_recording_is_refused(name, build, code, reason):
+    error = refused(name, build(), recordings=True)
+    assert error.code == code
+    assert error.messages[0].startswith(f"“{name}”没有保存：{reason}")
+
+
+def test_disguised_recording_elsewhere_is_refused_as_not_a_photo_or_pdf():
+    for build in (recordings.video, recordings.id3_then_web_page, recordings.zip_archive):
+        error = refused("通话.mp3", build())
+        assert error.code == "unsupported_type"
+        assert error.messages[0].startswith("“通话.mp3”没有保存：只能上传 PDF 或照片")
+
+
+def test_recording_past_20_mb_is_refused_with_the_limits():
+    error = refused("长通话.mp3", recordings.twenty_one_megabytes(), recordings=True)
+    assert error.code == "too_large"
+    assert "录音每个不超过 20 MB，照片和 PDF 每个不超过 15 MB" in error.messages[0]
+
+
+def test_recording_between_15_and_20_mb_is_kept_where_recordings_go():
+    content = recordings.mp3(frames=16 * 1024 * 1024 // recordings.MP3_FRAME_BYTES)
+    assert uploads.MAX_FILE_BYTES < len(content) <= uploads.MAX_RECORDING_BYTES
+    checked = check("一小时通话.mp3", content, recordings=True)
+    assert (checked.content_type, len(checked.content)) == ("audio/mpeg", len(content))
+
+
+def test_photo_past_15_mb_is_refused_even_where_recordings_go():
+    error = refused("截图.pdf", files.sixteen_megabytes(), recordings=True)
+    assert error.code == "too_large"
+    assert error.messages[0].startswith("“截图.pdf”没有保存：文件超过 15 MB")
+
+
+def test_photos_and_pdfs_are_checked_as_before_where_recordings_go():
+    photo = check("短信截图.png", files.image_bytes("PNG"), recordings=True)
+    assert (photo.content_type, photo.is_recording) == ("image/png", False)
+    assert refused("screenshot.png", files.png_polyglot(), recordings=True).code == "active_content"
+
+
+def test_mp3_recording_with_a_checksum_header_filetype_does_not_list():
+    """Frames with a CRC (0xFFFA) or of MPEG 2.5 (0xFFE3), and no ID3 tag: filetype names neither."""
+    for header in (b"\xff\xfa\x50\xc4", b"\xff\xe3\x18\xc4"):
+        length, _stream = audio._mp3_frame(header, 0) or (0, None)
+        content = (header + bytes(length - 4)) * 10
+        assert check("rec.mp3", content, recordings=True).content_type == "audio/mpeg"
+
+
+def test_a_single_stray_frame_header_is_not_a_recording():
+    content = recordings.MP3_FRAME_HEADER + bytes(100) + b"<html><body>not sound</body></html>"
+    assert refused("通话.mp3", content, recordings=True).code == "broken_audio"

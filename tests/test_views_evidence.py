@@ -1,6 +1,7 @@
 """The evidence pages of cases/views/evidence.py: real multipart uploads into a temporary MEDIA_ROOT, downloads, the ZIP
 bundle, status tracking, and a 404 for anyone but the owner on every evidence URL."""
 
+import html
 import io
 import re
 from datetime import timedelta
@@ -22,7 +23,7 @@ from cases.models import (
     HardshipReason,
 )
 
-from . import files
+from . import files, recordings
 from .builders import pdf, photo
 
 pytestmark = pytest.mark.django_db
@@ -805,3 +806,225 @@ def test_more_files_than_a_request_may_carry_get_a_page_in_the_users_language(ow
     assert response.status_code == 400
     assert "一次最多 10 个" in text(response)
     assert not EvidenceFile.objects.exists() and on_disk(media) == {}
+
+
+# --- call recordings --------------------------------------------------------------------------------------------
+
+RECORDING_NAME = re.compile(r"^evidence/[0-9a-f]{32}\.m4a$")
+
+
+@pytest.fixture
+def call_record(case) -> Evidence:
+    return services.evidence_create(case=case, kind=EvidenceKind.CALL_RECORD)
+
+
+@pytest.fixture
+def stored_recording(call_record) -> EvidenceFile:
+    """An iPhone's recording of the call with 95188, uploaded earlier to the call record."""
+    return services.evidence_upload(evidence=call_record, files=[recordings.upload("新录音 3.m4a", recordings.m4a)])[0]
+
+
+def test_upload_a_recording_and_a_screenshot_to_the_call_record(owner_client, case, call_record, media):
+    response = post_upload(owner_client, case, call_record, recordings.upload("新录音 3.m4a", recordings.m4a), photo())
+    assert response.status_code == 302
+    recording, screenshot = call_record.files.order_by("position")
+    assert (recording.content_type, recording.original_name, recording.pages) == ("audio/mp4", "新录音 3.m4a", 0)
+    assert RECORDING_NAME.match(recording.file.name) and not recording.thumbnail
+    assert on_disk(media)[recording.file.name] == recordings.m4a()  # byte for byte
+    assert screenshot.content_type == "image/jpeg"
+    assert status_of(call_record) == EvidenceStatus.UPLOADED
+
+
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        ("zh-hans", "“通话.amr”没有保存：这是一段录音。录音只能上传到“通话录音或短信截图”这一项，或者在记沟通时附上。"),
+        (
+            "zh-hant",
+            "「通話.amr」沒有儲存：這是一段錄音。錄音只能上傳到「通話錄音或簡訊截圖」這一項，或在記錄溝通時附上。",
+        ),
+        (
+            "en",
+            "“通话.amr” was not saved: this is a recording. Recordings can only be uploaded to “Call recordings or "
+            "text message screenshots”, or attached when you log a call.",
+        ),
+    ],
+)
+def test_a_recording_for_another_item_is_refused_in_the_users_language(
+    owner_client, case, id_card, stored_photo, media, language, message
+):
+    before_rows, before_disk = evidence_rows(), on_disk(media)
+    name = "通話.amr" if language == "zh-hant" else "通话.amr"
+    response = owner_client.post(
+        url("evidence_upload", case, id_card), {"files": [recordings.upload(name)]}, HTTP_ACCEPT_LANGUAGE=language
+    )
+    assert response.status_code == 200
+    assert html.unescape(text(response)).count(message) == 1
+    assert evidence_rows() == before_rows and on_disk(media) == before_disk
+    assert upload_temporary_files(media) == []
+
+
+@pytest.mark.parametrize("build", [recordings.zip_archive, recordings.windows_executable, files.html_page])
+def test_a_file_named_as_a_recording_is_refused_and_nothing_is_stored(owner_client, case, call_record, media, build):
+    response = post_upload(owner_client, case, call_record, SimpleUploadedFile("通话录音.mp3", build()), photo())
+    assert response.status_code == 200
+    assert "“通话录音.mp3”没有保存：只能上传通话录音（MP3、M4A、AMR、WAV、AAC、OGG/Opus）" in text(response)
+    assert "这次选择的文件都没有保存" in text(response)
+    assert not EvidenceFile.objects.exists() and on_disk(media) == {}
+    assert status_of(call_record) == EvidenceStatus.MISSING
+
+
+def test_21_mb_recording_is_stopped_by_the_upload_handler(owner_client, case, call_record, media, monkeypatch):
+    def must_not_run(**kwargs):
+        raise AssertionError("a file past 20 MB reached the upload service")
+
+    monkeypatch.setattr(services, "evidence_upload", must_not_run)
+    big = SimpleUploadedFile("一小时通话.mp3", recordings.twenty_one_megabytes())
+    response = post_upload(owner_client, case, call_record, big)
+    assert response.status_code == 200
+    assert (
+        "“一小时通话.mp3”没有保存：文件太大：录音每个不超过 20 MB，照片和 PDF 每个不超过 15 MB。"
+        "长录音可以在手机上剪成几段再上传。" in text(response)
+    )
+    assert not EvidenceFile.objects.exists() and on_disk(media) == {}
+    assert upload_temporary_files(media) == []
+
+
+def test_a_16_mb_recording_is_kept_in_the_call_record(owner_client, case, call_record, media):
+    content = recordings.mp3(frames=16 * 1024 * 1024 // recordings.MP3_FRAME_BYTES)
+    response = post_upload(owner_client, case, call_record, SimpleUploadedFile("长通话.mp3", content))
+    assert response.status_code == 302
+    [stored] = call_record.files.all()
+    assert (stored.content_type, stored.size) == ("audio/mpeg", len(content))
+    assert upload_temporary_files(media) == []
+
+
+def test_a_16_mb_recording_is_stopped_before_the_service_where_no_recording_may_go(
+    owner_client, case, id_card, media, monkeypatch
+):
+    monkeypatch.setattr(services, "evidence_upload", lambda **kwargs: pytest.fail("reached the upload service"))
+    content = recordings.mp3(frames=16 * 1024 * 1024 // recordings.MP3_FRAME_BYTES)
+    response = post_upload(owner_client, case, id_card, SimpleUploadedFile("长通话.mp3", content))
+    assert "“长通话.mp3”没有保存：文件超过 15 MB。" in text(response)
+    assert on_disk(media) == {} and upload_temporary_files(media) == []
+
+
+def test_the_call_record_s_upload_form_offers_recordings_and_says_how_large(owner_client, case, call_record, id_card):
+    page = text(owner_client.get(url("evidence_detail", case, call_record)))
+    assert f'accept="{uploads.RECORDING_ACCEPT_ATTRIBUTE}"' in page
+    assert "通话录音（MP3、M4A、AMR、WAV、AAC、OGG/Opus）每个不超过 20 MB" in page
+    other = text(owner_client.get(url("evidence_detail", case, id_card)))
+    assert f'accept="{uploads.ACCEPT_ATTRIBUTE}"' in other and "audio/" not in other
+    # The case page's list and the wizard's checklist: only the call record's own form offers recordings.
+    for listing in (
+        reverse("cases:detail", args=[case.code]),
+        reverse("cases:wizard_step", args=[case.code, "evidence"]),
+    ):
+        listed = text(owner_client.get(listing))
+        assert listed.count(f'accept="{uploads.RECORDING_ACCEPT_ATTRIBUTE}"') == 1
+        assert listed.count("每个不超过 20 MB") == 1
+
+
+def test_the_item_page_plays_the_recording_without_script(owner_client, case, call_record, stored_recording):
+    response = owner_client.get(url("evidence_detail", case, call_record))
+    page = text(response)
+    play = url("evidence_file_play", case, call_record, stored_recording)
+    assert re.search(rf'<audio controls preload="metadata" class="[^"]*" src="{re.escape(play)}"', page)
+    assert "新录音 3.m4a" in page and url("evidence_file_download", case, call_record, stored_recording) in page
+    assert "<script>" not in page.split("<audio", 1)[1].split("</audio>", 1)[0]
+    assert "unsafe-inline" not in response["Content-Security-Policy"]
+
+
+def test_an_amr_recording_is_offered_for_download_with_a_word_on_how_to_listen(owner_client, case, call_record):
+    [stored] = services.evidence_upload(evidence=call_record, files=[recordings.upload("Call_95188.amr")])
+    page = text(owner_client.get(url("evidence_detail", case, call_record)))
+    assert "<audio" not in page
+    assert "浏览器不能直接播放 AMR 格式的录音，请下载后用手机或电脑上的播放器收听。" in page
+    assert url("evidence_file_download", case, call_record, stored) in page
+
+
+def test_owner_plays_the_recording_whole(owner_client, case, call_record, stored_recording):
+    response = owner_client.get(url("evidence_file_play", case, call_record, stored_recording))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "audio/mp4"
+    assert response["Accept-Ranges"] == "bytes"
+    assert response["Content-Disposition"].startswith("inline;")
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert {"no-store", "private"} <= set(response["Cache-Control"].split(", "))
+    assert streamed(response) == recordings.m4a()
+
+
+@pytest.mark.parametrize(
+    ("asked", "start", "end"),
+    [("bytes=0-1", 0, 1), ("bytes=100-", 100, None), ("bytes=-10", -10, None), ("bytes=50-99999999", 50, None)],
+)
+def test_owner_plays_the_recording_in_the_ranges_a_player_asks_for(
+    owner_client, case, call_record, stored_recording, asked, start, end
+):
+    """Safari plays only from a server that answers a range with that range; every player seeks with them."""
+    whole = recordings.m4a()
+    response = owner_client.get(url("evidence_file_play", case, call_record, stored_recording), HTTP_RANGE=asked)
+    assert response.status_code == 206
+    part = whole[start : None if end is None else end + 1]
+    first = start if start >= 0 else len(whole) + start
+    assert response["Content-Range"] == f"bytes {first}-{first + len(part) - 1}/{len(whole)}"
+    assert response["Content-Length"] == str(len(part))
+    assert (response["Content-Type"], response["X-Content-Type-Options"]) == ("audio/mp4", "nosniff")
+    assert streamed(response) == part
+
+
+def test_a_range_past_the_end_is_refused_and_a_range_it_does_not_read_gets_the_whole(
+    owner_client, case, call_record, stored_recording
+):
+    target = url("evidence_file_play", case, call_record, stored_recording)
+    size = len(recordings.m4a())
+    past = owner_client.get(target, HTTP_RANGE=f"bytes={size}-")
+    assert (past.status_code, past["Content-Range"]) == (416, f"bytes */{size}")
+    for unread in ("bytes=0-1,5-6", "bytes=9-3", "lines=1-2", "bytes=" + "9" * 30 + "-"):
+        response = owner_client.get(target, HTTP_RANGE=unread)
+        assert response.status_code == 200, unread
+        assert streamed(response) == recordings.m4a()
+
+
+def test_owner_downloads_the_recording_under_its_own_name(owner_client, case, call_record, stored_recording):
+    response = owner_client.get(url("evidence_file_download", case, call_record, stored_recording))
+    assert response["Content-Disposition"].startswith("attachment;")
+    assert "filename*=utf-8''%E6%96%B0%E5%BD%95%E9%9F%B3%203.m4a" in response["Content-Disposition"]
+    assert response["Content-Type"] == "audio/mp4"
+    assert streamed(response) == recordings.m4a()
+
+
+def test_a_photo_is_not_played(owner_client, case, id_card, stored_photo):
+    assert owner_client.get(url("evidence_file_play", case, id_card, stored_photo)).status_code == 404
+
+
+@pytest.mark.parametrize("name", ["evidence_file_play", "evidence_file_download"])
+@pytest.mark.parametrize("ranged", [False, True])
+def test_another_user_and_a_visitor_get_404_for_a_recording(
+    outsider_client, anonymous_client, case, call_record, stored_recording, media, name, ranged
+):
+    before_rows, before_disk = evidence_rows(), on_disk(media)
+    headers = {"HTTP_RANGE": "bytes=0-"} if ranged else {}
+    for client in (outsider_client, anonymous_client):
+        response = client.get(url(name, case, call_record, stored_recording), **headers)
+        assert response.status_code == 404
+        assert not response.streaming and recordings.m4a()[:64] not in response.content
+    assert evidence_rows() == before_rows and on_disk(media) == before_disk
+
+
+def test_a_recording_of_another_users_case_is_404_under_the_owners_own_codes(owner_client, case, call_record, outsider):
+    elsewhere = services.case_create(owner=outsider, title="别人的案件")
+    theirs = services.evidence_create(case=elsewhere, kind=EvidenceKind.CALL_RECORD)
+    [foreign] = services.evidence_upload(evidence=theirs, files=[recordings.upload()])
+    assert owner_client.get(url("evidence_file_play", case, call_record, foreign)).status_code == 404
+
+
+def test_the_replace_page_of_the_call_record_offers_recordings(owner_client, case, call_record, stored_recording):
+    page = text(owner_client.get(url("evidence_file_replace", case, call_record, stored_recording)))
+    assert f'accept="{uploads.RECORDING_ACCEPT_ATTRIBUTE}"' in page
+    assert "通话录音（MP3、M4A、AMR、WAV、AAC、OGG/Opus）不超过 20 MB" in page
+    response = owner_client.post(
+        url("evidence_file_replace", case, call_record, stored_recording), {"files": recordings.upload()}
+    )
+    assert response.status_code == 302
+    assert EvidenceFile.objects.get(pk=stored_recording.pk).content_type == "audio/amr"

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from .. import uploads, validators
 from ..models import (
+    RECORDING_KINDS,
     Case,
     Evidence,
     EvidenceEvent,
@@ -134,11 +135,26 @@ def evidence_update(
     """Change only the fields given."""
     cleaned = _clean_evidence_fields(evidence.case, _given(kind=kind, supports=supports, title=title, note=note))
     with transaction.atomic():
+        if "kind" in cleaned and cleaned["kind"] not in RECORDING_KINDS:
+            _refuse_recordings_elsewhere(evidence)
         for name, value in cleaned.items():
             setattr(evidence, name, value)
         _save(evidence)
         _touch(evidence.case_id)
     return evidence
+
+
+def _refuse_recordings_elsewhere(evidence: Evidence) -> None:
+    """An item holding a recording stays the kind that may hold one (the lock waits for an upload under way)."""
+    locked = Evidence.objects.select_for_update().get(pk=evidence.pk)
+    if locked.files.filter(content_type__startswith="audio/").exists():
+        raise ValidationError(
+            {
+                "kind": _("这项材料里有通话录音，只有“%(kind)s”可以保存录音。请先删掉录音，再改类型。")
+                % {"kind": EvidenceKind.CALL_RECORD.label}
+            },
+            code="holds_recordings",
+        )
 
 
 def evidence_set_status(
@@ -230,12 +246,14 @@ def _none_saved() -> ValidationError:
     return ValidationError(_("这次选择的文件都没有保存，请去掉上面的文件后重新上传。"), code="none_saved")
 
 
-def _check_uploads(files: list) -> list[uploads.CheckedFile]:
-    """Check every file first: one refused file means none is stored, so a retry never makes duplicates."""
+def _check_uploads(files: list, *, recordings: bool) -> list[uploads.CheckedFile]:
+    """Check every file first: one refused file means none is stored, so a retry never makes duplicates.
+
+    `recordings`: the item takes call recordings too (Evidence.accepts_recordings)."""
     checked, refusals = [], []
     for upload in files:
         try:
-            checked.append(uploads.check_upload(upload))
+            checked.append(uploads.check_upload(upload, recordings=recordings))
         except ValidationError as error:
             refusals.append(error)
     if refusals:
@@ -288,6 +306,18 @@ def _refuse_duplicates(evidence: Evidence, checked: list[uploads.CheckedFile], *
         raise ValidationError({"files": refusals})
 
 
+def _refuse_recordings_if_not_taken(evidence: Evidence, checked: list[uploads.CheckedFile]) -> None:
+    """The item's kind as it is now, under its lock: it may have changed since the files were checked."""
+    if not evidence.accepts_recordings and any(item.is_recording for item in checked):
+        raise ValidationError(
+            {
+                "files": _("录音只能上传到“%(kind)s”这一项，或者在记沟通时附上。")
+                % {"kind": EvidenceKind.CALL_RECORD.label}
+            },
+            code="recording_not_here",
+        )
+
+
 def _mark_uploaded(evidence: Evidence) -> None:
     """A first file, or a new file for an item the lender rejected, makes the item "uploaded" again."""
     if evidence.status in (EvidenceStatus.MISSING, EvidenceStatus.REJECTED):
@@ -304,7 +334,7 @@ def evidence_upload(*, evidence: Evidence, files: Iterable) -> list[EvidenceFile
             {"files": _("一次最多上传 %(count)s 个文件。") % {"count": uploads.MAX_FILES_PER_UPLOAD}},
             code="too_many_files",
         )
-    checked = _check_uploads(files)
+    checked = _check_uploads(files, recordings=evidence.accepts_recordings)
     storage = EvidenceFile._meta.get_field("file").storage
     saved: list[str] = []
     try:
@@ -313,6 +343,7 @@ def evidence_upload(*, evidence: Evidence, files: Iterable) -> list[EvidenceFile
             _check_case_space(case, adding=sum(len(item.content) for item in checked))
             check_user_space(owner_id=case.owner_id, adding=sum(len(item.content) for item in checked))
             locked = Evidence.objects.select_for_update().get(pk=evidence.pk)
+            _refuse_recordings_if_not_taken(locked, checked)
             _refuse_duplicates(locked, checked)
             position = (locked.files.aggregate(top=Max("position"))["top"] or 0) + 1
             created = []
@@ -334,7 +365,7 @@ def evidence_upload(*, evidence: Evidence, files: Iterable) -> list[EvidenceFile
 
 def evidence_file_replace(*, evidence_file: EvidenceFile, upload) -> EvidenceFile:
     """Put a new file in place of one: the old one stays until the new one is stored, then goes."""
-    checked = _check_uploads([upload])[0]
+    checked = _check_uploads([upload], recordings=evidence_file.evidence.accepts_recordings)[0]
     storage = evidence_file.file.storage
     saved: list[str] = []
     try:
@@ -343,6 +374,7 @@ def evidence_file_replace(*, evidence_file: EvidenceFile, upload) -> EvidenceFil
             locked = EvidenceFile.objects.select_for_update().select_related("evidence").get(pk=evidence_file.pk)
             _check_case_space(case, adding=len(checked.content), freeing=locked.size)
             check_user_space(owner_id=case.owner_id, adding=len(checked.content), freeing=locked.size)
+            _refuse_recordings_if_not_taken(Evidence.objects.select_for_update().get(pk=locked.evidence_id), [checked])
             _refuse_duplicates(locked.evidence, [checked], replacing=locked.pk)
             old_names = _stored_names([locked])
             for name, value in _store(storage, checked, saved).items():

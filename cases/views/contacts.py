@@ -87,7 +87,7 @@ def contact_new(request, code, creditor_code):
     today = timezone.localdate()
     if request.method == "POST":
         form = ContactLogForm(request.POST, request.FILES, base_day=today)
-        if _files_form_is_valid(request, form):
+        if _files_form_is_valid(request, form, recordings=True):
             try:
                 entry = services.contact_log_create(case=case, creditor=creditor, **form.service_fields())
             except ValidationError as error:
@@ -110,7 +110,7 @@ def contact_edit(request, code, contact_id):
     base_day = timezone.localtime(entry.occurred_at).date()
     if request.method == "POST":
         form = ContactLogForm(request.POST, request.FILES, base_day=base_day, creditors=creditors)
-        if _files_form_is_valid(request, form):
+        if _files_form_is_valid(request, form, recordings=True):
             try:
                 services.contact_log_update(entry=entry, **form.service_fields())
             except ValidationError as error:

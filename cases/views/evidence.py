@@ -1,4 +1,5 @@
-"""Proof documents: an item's page, uploading, replacing and deleting its files, its status, downloads."""
+"""Proof documents: an item's page, uploading, replacing and deleting its files, its status, downloads, and the
+call recordings played on the page."""
 
 from urllib.parse import urlsplit
 
@@ -16,7 +17,7 @@ from django_htmx.http import HttpResponseClientRedirect, HttpResponseClientRefre
 from .. import selectors, services, uploads
 from ..forms import EvidenceReplaceForm, EvidenceStatusForm, EvidenceUploadForm
 from ..models import Case, Evidence, EvidenceFile
-from .common import case_for, file_login_required, private_file_response
+from .common import case_for, file_login_required, private_file_response, private_media_response
 
 
 def _evidence_for(case: Case, evidence_code) -> Evidence:
@@ -48,9 +49,10 @@ def _redirect_after_upload(request, url: str):
     return HttpResponseClientRedirect(url)
 
 
-def _files_form_is_valid(request, form) -> bool:
-    """The form's own check, after the one the upload handler made: a file it dropped as too large is an error."""
-    refused = uploads.oversized_refusals(request)
+def _files_form_is_valid(request, form, *, recordings: bool) -> bool:
+    """The form's own check, after the one the upload handler made: a file it dropped as too large is an error, and
+    so is one past the limit of photos and PDFs where no recording may go (`recordings` False)."""
+    refused = uploads.oversized_refusals(request, form.files.getlist("files"), recordings=recordings)
     if not refused:
         return form.is_valid()
     form.is_valid()
@@ -84,7 +86,7 @@ def evidence_upload(request, code, evidence_code):
     case = case_for(request, code)
     evidence = _evidence_for(case, evidence_code)
     form = EvidenceUploadForm(request.POST, request.FILES)
-    if _files_form_is_valid(request, form):
+    if _files_form_is_valid(request, form, recordings=evidence.accepts_recordings):
         try:
             stored = services.evidence_upload(evidence=evidence, files=form.cleaned_data["files"])
         except ValidationError as error:
@@ -148,6 +150,18 @@ def evidence_file_download(request, code, evidence_code, file_code):
 
 
 @file_login_required
+def evidence_file_play(request, code, evidence_code, file_code):
+    """A recording for the item's <audio> player: inline, in the ranges the player asks for; anything else is 404."""
+    case = case_for(request, code)
+    stored = _evidence_file_for(_evidence_for(case, evidence_code), file_code)
+    if not stored.is_recording:
+        raise Http404
+    return private_media_response(
+        request, stored.file.open("rb"), filename=stored.download_name, content_type=stored.content_type
+    )
+
+
+@file_login_required
 def evidence_file_thumbnail(request, code, evidence_code, file_code):
     case = case_for(request, code)
     stored = _evidence_file_for(_evidence_for(case, evidence_code), file_code)
@@ -164,8 +178,12 @@ def evidence_file_replace(request, code, evidence_code, file_code):
     case = case_for(request, code)
     evidence = _evidence_for(case, evidence_code)
     stored = _evidence_file_for(evidence, file_code)
-    form = EvidenceReplaceForm(request.POST, request.FILES) if request.method == "POST" else EvidenceReplaceForm()
-    if request.method == "POST" and _files_form_is_valid(request, form):
+    recordings = evidence.accepts_recordings
+    if request.method == "POST":
+        form = EvidenceReplaceForm(request.POST, request.FILES, recordings=recordings)
+    else:
+        form = EvidenceReplaceForm(recordings=recordings)
+    if request.method == "POST" and _files_form_is_valid(request, form, recordings=recordings):
         try:
             services.evidence_file_replace(evidence_file=stored, upload=form.cleaned_data["files"])
         except ValidationError as error:

@@ -1,6 +1,6 @@
 """End to end on a phone-sized screen, after the first letter: open the talking points for the call, log the call
-with an SMS screenshot and "submitted", see the follow-up 3 working days later and the timeline on the case page,
-then check what a third party promised.
+with its recording and an SMS screenshot and "submitted", play the recording back, see the follow-up 3 working days
+later and the timeline on the case page, then check what a third party promised.
 
 Screenshots go to test-output/e2e-contacts/ for a person to look at; every page is checked with axe-core.
 """
@@ -14,6 +14,7 @@ from tests.builders import case_with_debts, ready_lender
 from tests.e2e.conftest import assert_accessible, fresh_screenshot_dir
 from tests.e2e.test_evidence_flow import signed_in_context
 from tests.files import jpeg_with_gps
+from tests.recordings import wav
 
 
 @pytest.fixture(scope="session")
@@ -31,6 +32,8 @@ def test_log_a_call_from_a_phone(
     lender = ready_lender(case)
     screenshot = tmp_path / "短信截图.jpg"
     screenshot.write_bytes(jpeg_with_gps(size=(720, 1280)))
+    recording = tmp_path / "通话录音.wav"
+    recording.write_bytes(wav(seconds=1.5))
     shots = iter(range(1, 100))
 
     def snap(name, *, desktop=False):
@@ -59,18 +62,28 @@ def test_log_a_call_from_a_phone(
         page.get_by_label("工号（可不填）").fill("A1024")
         page.get_by_label("说了什么").fill("说明了失业的情况，提交了停息挂账申请和收入证明")
         page.get_by_label("结果").select_option("submitted")
-        page.get_by_label("短信或聊天截图（可不填）").set_input_files(str(screenshot))
+        page.get_by_label("通话录音或截图（可不填）").set_input_files([str(recording), str(screenshot)])
         snap("contact-form")
         page.get_by_role("button", name="保存").click()
 
         entry = ContactLog.objects.get()
         suggested = workdays.add_working_days(entry.occurred_at, 3)
         assert entry.next_follow_up == suggested
-        assert entry.evidence.kind == EvidenceKind.CALL_RECORD and entry.evidence.files.count() == 1
+        assert entry.evidence.kind == EvidenceKind.CALL_RECORD and entry.evidence.files.count() == 2
         expect(page.locator(".messages")).to_contain_text("先定在 3 个工作日后")
         section = page.locator(f"#lender-{lender.code.hex}")
         expect(section).to_contain_text(f"下次跟进：{suggested:%Y-%m-%d}")
         expect(section).to_contain_text("短信截图.jpg")
+        # The browser's own player loads the recording from the owner-only address, in ranges, and knows its length.
+        player = section.get_by_label("播放录音“通话录音.wav”")
+        duration = player.evaluate(
+            """audio => new Promise(done => {
+                audio.addEventListener("loadedmetadata", () => done(audio.duration));
+                audio.addEventListener("error", () => done(-1));
+                audio.load();
+            })"""
+        )
+        assert abs(duration - 1.5) < 0.05, duration
         expect(page.locator("#timeline")).to_contain_text("和蚂蚁花呗沟通（95188 电话）：已提交申请或材料")
         expect(page.locator("#timeline")).to_contain_text("案件进度：准备中 → 已提交申请")
         snap("case-page-after-the-call", desktop=True)
