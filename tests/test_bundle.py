@@ -19,6 +19,7 @@ from cases import bundle, selectors, services
 from cases.models import Case, CaseBundle, DocumentKind, DocumentStatus, EvidenceKind
 from cases.samples import sample_case
 
+from . import recordings
 from .builders import make_document, pdf, photo, ready_lender, upload
 from .files import tiny_pdf
 
@@ -105,6 +106,19 @@ def test_a_file_missing_from_storage_is_left_out_and_logged(filled_case, media, 
         names, archive = write(filled_case)
     assert names == archive.namelist() == [name for name in EXPECTED_NAMES if name != "附件01-身份证-1.jpg"]
     assert front.file.name in caplog.text
+
+
+def test_a_call_recording_goes_in_as_it_was_recorded(case, media):
+    """Kept byte for byte, under its attachment number with the extension of its format."""
+    call_record = services.evidence_create(case=case, kind=EvidenceKind.CALL_RECORD)
+    upload(call_record, recordings.upload("新录音.m4a", recordings.m4a), recordings.upload(), photo("短信.jpg"))
+    names, archive = write(case)
+    assert names == [
+        "附件01-通话录音或短信截图-1.m4a",
+        "附件01-通话录音或短信截图-2.amr",
+        "附件01-通话录音或短信截图-3.jpg",
+    ]
+    assert archive.read(names[0]) == recordings.m4a() and archive.read(names[1]) == recordings.amr()
 
 
 def test_names_speak_the_users_language(filled_case):

@@ -53,6 +53,8 @@ from .builders import (
     upload,
 )
 from .files import tiny_pdf
+from .recordings import m4a
+from .recordings import upload as recording
 
 NARRATIVE = "2024年3月公司裁员，我失去了唯一的收入来源，母亲同时住院。"
 OWNER_PHONE = "13812345678"
@@ -61,7 +63,8 @@ OWNER_PHONE = "13812345678"
 @dataclass
 class World:
     """A user's data as the app builds it: two cases, debts, hardship, evidence with photos (and thumbnails) and
-    PDFs, a call, an offer, an agreement with a payment, its receipt and a reminder, and generated documents."""
+    PDFs, a call with its recording, an offer, an agreement with a payment, its receipt and a reminder, and generated
+    documents."""
 
     user: User
     case: Case
@@ -77,7 +80,9 @@ def make_everything(user: User, *, title: str = "花呗逾期协商") -> World:
     statement = Evidence.objects.get(case=case, kind=EvidenceKind.STATEMENT)
     upload(id_card, photo(f"{title}-身份证正面.jpg"), photo(f"{title}-身份证反面.jpg"))
     upload(statement, pdf("账单.pdf", pages=2))
-    make_contact(case, summary="客服王女士说可以申请停息挂账", agent_name="王女士")
+    make_contact(
+        case, summary="客服王女士说可以申请停息挂账", agent_name="王女士", files=[recording("95188 通话.m4a", m4a)]
+    )
     agreement = make_agreement(case, [case.debts.first()])
     case_services.payment_record(agreement=agreement, paid_on=today(), amount="100", receipt=statement)
     case_services.offer_create(
@@ -182,6 +187,16 @@ def test_export_holds_every_stored_file_with_its_bytes(world, other_world, media
     assert {name for name in names if name.startswith("files/")} == {f"files/{name}" for name in mine}
     for name in mine:
         assert archive.read(f"files/{name}") == (media / name).read_bytes(), name
+
+
+def test_export_holds_the_call_recording_as_it_was_recorded(world, media):
+    names, archive = exported(world.user)
+    [stored] = EvidenceFile.objects.filter(evidence__case=world.case, content_type="audio/mp4")
+    assert f"files/{stored.file.name}" in names
+    assert archive.read(f"files/{stored.file.name}") == m4a()
+    [record] = [r for r in json.loads(archive.read(privacy.DATA_NAME)) if r["model"] == "cases.evidencefile"
+                and r["pk"] == stored.pk]  # fmt: skip
+    assert (record["fields"]["original_name"], record["fields"]["content_type"]) == ("95188 通话.m4a", "audio/mp4")
 
 
 def test_export_view_sends_the_zip_to_its_owner_only(owner_client, world, other_world):

@@ -66,6 +66,14 @@ def photo(w: World):
     return id_card(w).files.exclude(thumbnail="").first()
 
 
+def call_record(w: World):
+    return w.case.evidence.get(kind=EvidenceKind.CALL_RECORD)
+
+
+def recording(w: World):
+    return call_record(w).files.get(content_type__startswith="audio/")
+
+
 def document(w: World):
     return w.case.documents.get(kind=DocumentKind.PROPOSAL, status=DocumentStatus.READY)
 
@@ -156,6 +164,9 @@ MATRIX: dict[str, Entry] = {
     "cases:evidence_delete": Entry(item_url("evidence_delete"), get=(200, 404, LOGIN), post=(REDIRECT, 404, LOGIN)),
     "cases:evidence_file_download": case_file(file_url("evidence_file_download")),
     "cases:evidence_file_thumbnail": case_file(file_url("evidence_file_thumbnail")),
+    "cases:evidence_file_play": case_file(
+        case_url("evidence_file_play", lambda w: call_record(w).code, lambda w: recording(w).code)
+    ),
     "cases:evidence_file_replace": Entry(
         file_url("evidence_file_replace"), get=(200, 404, LOGIN), post=(200, 404, LOGIN)
     ),
