@@ -203,8 +203,8 @@ if env.str("AWS_STORAGE_BUCKET_NAME", default=""):
         },
     }
 
-# Every uploaded file streams to a temporary file (never held in memory), and one past the per-file limit (15 MB)
-# is dropped while it arrives; the form fields around it stay small.
+# Every uploaded file streams to a temporary file (never held in memory), and one past the largest per-file limit
+# (20 MB, a call recording's) is dropped while it arrives; the form fields around it stay small.
 FILE_UPLOAD_HANDLERS = ["cases.uploads.SizeLimitedUploadHandler"]
 FILE_UPLOAD_MAX_MEMORY_SIZE = 0
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
