@@ -9,7 +9,7 @@ cut short at its end is still kept, as the phone saved it.
 """
 
 import struct
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import filetype
@@ -83,6 +83,10 @@ _MP3_BITRATES = (
 _MP3_SAMPLE_RATES = {0: (11025, 12000, 8000), 2: (22050, 24000, 16000), 3: (44100, 48000, 32000)}
 
 
+# Reads the frame header at an offset: (frame length, what stays the same from frame to frame), or None.
+FrameReader = Callable[[bytes, int], tuple[int, tuple[int, int]] | None]
+
+
 def _skip_id3(content: bytes) -> int:
     """Where the audio starts after the ID3v2 tags at the front (0 without any)."""
     at = 0
@@ -141,7 +145,7 @@ def _check_frames(content: bytes, start: int) -> AudioFormat:
     raise NotAudio("broken_audio")
 
 
-def _follow_frames(content: bytes, at: int, read, stream: tuple[int, int]) -> None:
+def _follow_frames(content: bytes, at: int, read: FrameReader, stream: tuple[int, int]) -> None:
     limit = min(len(content), at + FRAMES_CHECKED_BYTES)
     while at < limit:
         frame = read(content, at)
@@ -211,7 +215,7 @@ def _check_wav(content: bytes) -> AudioFormat:
 
 def _check_ogg(content: bytes) -> AudioFormat | None:
     """The first page of each stream comes first: what its first packet names is what the file holds."""
-    at, codecs = 0, []
+    at, codecs = 0, list[bytes]()
     while content.startswith(b"OggS", at) and len(codecs) < 8:
         if at + 27 > len(content) or content[at + 4] != 0:
             raise NotAudio("broken_audio")
@@ -258,11 +262,12 @@ def _boxes(content: bytes, start: int, end: int) -> Iterator[tuple[bytes, int, i
 
 def _child(content: bytes, parent: tuple[int, int], *path: bytes) -> tuple[int, int] | None:
     """The contents of the first box down `path` inside `parent`, or None."""
+    found: tuple[int, int] | None = parent
     for name in path:
-        parent = next(((start, end) for kind, start, end in _boxes(content, *parent) if kind == name), None)
-        if parent is None:
+        if found is None:
             return None
-    return parent
+        found = next(((start, end) for kind, start, end in _boxes(content, *found) if kind == name), None)
+    return found
 
 
 def _check_mp4(content: bytes) -> AudioFormat:

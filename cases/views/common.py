@@ -49,7 +49,9 @@ def private_file_response(source, *, filename: str, content_type: str, as_attach
 _BYTE_RANGE = re.compile(r"bytes=(\d{0,18})-(\d{0,18})")
 
 
-def private_media_response(request, source: IO[bytes], *, filename: str, content_type: str) -> HttpResponse:
+def private_media_response(
+    request, source: IO[bytes], *, filename: str, content_type: str
+) -> HttpResponse | StreamingHttpResponse:
     """A stored recording for the page's <audio> player, as private_file_response hands out files, in the one range
     of bytes a player asks for: Safari plays nothing from a server that answers a range with the whole file, and no
     browser can seek in one."""
@@ -61,9 +63,10 @@ def private_media_response(request, source: IO[bytes], *, filename: str, content
     if not (first or last) or (first and last and int(last) < int(first)):
         # No range, or one this does not read (several at once, or back to front): the whole file, as the standard
         # asks of a server that ignores the header.
-        response = private_file_response(source, filename=filename, content_type=content_type, as_attachment=False)
-        response["Accept-Ranges"] = "bytes"
-        return response
+        whole = private_file_response(source, filename=filename, content_type=content_type, as_attachment=False)
+        whole["Accept-Ranges"] = "bytes"
+        return whole
+    response: HttpResponse | StreamingHttpResponse
     if first:
         start, end = int(first), min(int(last), size - 1) if last else size - 1
     else:
