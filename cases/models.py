@@ -12,10 +12,18 @@ from django.utils.translation import gettext_lazy as _
 from encrypted_fields.fields import EncryptedCharField
 
 from . import audio, plans
+from .revisions import CaseContentQuerySet
 
 # The rules live in validators; MAX_AMOUNT stays importable here, and migration 0001 names the label validator here.
 from .validators import MAX_AMOUNT as MAX_AMOUNT
 from .validators import MAX_ANNUAL_RATE, MAX_DAILY_RATE, MAX_DEPENDENTS, validate_account_label
+
+
+class CaseQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        # Any change to a case's row moves its revision on (cases/revisions.py), unless the update sets it itself.
+        kwargs.setdefault("revision", models.F("revision") + 1)
+        return super().update(**kwargs)
 
 
 # Typed so that a field's keyword arguments are checked when it is spread into a DecimalField.
@@ -86,6 +94,11 @@ class Case(models.Model):
     documents_changed_at = models.DateTimeField(_("文书内容更新时间"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    # Moves on with every change to the case or anything it holds (cases/revisions.py); only ever by an increment in
+    # the database.
+    revision = models.PositiveBigIntegerField(_("修订号"), default=0, editable=False)
+
+    objects = CaseQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("协商案件")
@@ -101,6 +114,15 @@ class Case(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def save(self, *args, **kwargs) -> None:
+        # The revision is never written from the instance: one loaded before a change elsewhere would put back an
+        # older number, and a page made after that change would pass for current.
+        if not self._state.adding and kwargs.get("update_fields") is None:
+            kwargs["update_fields"] = [
+                field.name for field in self._meta.concrete_fields if not field.primary_key and field.name != "revision"
+            ]
+        super().save(*args, **kwargs)
 
     @property
     def masked_id_number(self) -> str:
@@ -186,6 +208,9 @@ class Creditor(models.Model):
     status = models.CharField(_("协商进度"), max_length=20, choices=CaseStatus.choices, default=CaseStatus.PREPARING)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
+    case_path = "case"  # how it reaches its case: cases/revisions.py
+    objects = CaseContentQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("平台或银行")
         verbose_name_plural = _("平台或银行")
@@ -264,6 +289,9 @@ class Debt(models.Model):
     # When the figures were last entered: the documents date the amounts by this, not by the day they are printed.
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
+    case_path = "case"  # how it reaches its case: cases/revisions.py
+    objects = CaseContentQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("欠款")
         verbose_name_plural = _("欠款")
@@ -322,6 +350,9 @@ class Hardship(models.Model):
     safety_margin = models.DecimalField(_("留作应急的金额"), null=True, blank=True, **MONEY)
     budget_updated_at = models.DateTimeField(_("收支更新时间"), null=True, blank=True, editable=False)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    case_path = "case"  # how it reaches its case: cases/revisions.py
+    objects = CaseContentQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("困难情况")
@@ -450,6 +481,9 @@ class Evidence(models.Model):
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
+    case_path = "case"  # how it reaches its case: cases/revisions.py
+    objects = CaseContentQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("证明材料")
         verbose_name_plural = _("证明材料")
@@ -495,6 +529,9 @@ class EvidenceEvent(models.Model):
     note = models.TextField(_("备注"), blank=True, max_length=2000)
     created_at = models.DateTimeField(_("记录时间"), auto_now_add=True)
 
+    case_path = "evidence__case"  # how it reaches its case: cases/revisions.py
+    objects = CaseContentQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("材料状态记录")
         verbose_name_plural = _("材料状态记录")
@@ -527,6 +564,9 @@ class EvidenceFile(models.Model):
     pages = models.PositiveIntegerField(_("页数"), default=1)
     position = models.PositiveIntegerField(_("顺序"), default=0)
     created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+
+    case_path = "evidence__case"  # how it reaches its case: cases/revisions.py
+    objects = CaseContentQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("材料文件")
@@ -624,6 +664,9 @@ class ContactLog(models.Model):
     )
     created_at = models.DateTimeField(_("记录时间"), auto_now_add=True)
 
+    case_path = "case"  # how it reaches its case: cases/revisions.py
+    objects = CaseContentQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("沟通记录")
         verbose_name_plural = _("沟通记录")
@@ -657,6 +700,9 @@ class CaseStatusChange(models.Model):
     old_status = models.CharField(_("原状态"), max_length=20, choices=CaseStatus.choices)
     new_status = models.CharField(_("新状态"), max_length=20, choices=CaseStatus.choices)
     changed_at = models.DateTimeField(_("时间"), auto_now_add=True)
+
+    case_path = "case"  # how it reaches its case: cases/revisions.py
+    objects = CaseContentQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("案件状态变化")
@@ -722,6 +768,9 @@ class Agreement(models.Model):
     )
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
+    case_path = "case"  # how it reaches its case: cases/revisions.py
+    objects = CaseContentQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("还款协议")
         verbose_name_plural = _("还款协议")
@@ -775,6 +824,9 @@ class Installment(models.Model):
         _("状态"), max_length=10, choices=InstallmentStatus.choices, default=InstallmentStatus.DUE
     )
 
+    case_path = "agreement__case"  # how it reaches its case: cases/revisions.py
+    objects = CaseContentQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("分期")
         verbose_name_plural = _("分期")
@@ -809,6 +861,9 @@ class Payment(models.Model):
     note = models.CharField(_("备注"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("记录时间"), auto_now_add=True)
 
+    case_path = "agreement__case"  # how it reaches its case: cases/revisions.py
+    objects = CaseContentQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("还款记录")
         verbose_name_plural = _("还款记录")
@@ -842,6 +897,9 @@ class Offer(models.Model):
     valid_until = models.DateField(_("有效期至"), null=True, blank=True)
     note = models.CharField(_("备注"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("记录时间"), auto_now_add=True)
+
+    case_path = "creditor__case"  # how it reaches its case: cases/revisions.py
+    objects = CaseContentQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("平台给出的方案")
@@ -917,6 +975,9 @@ class Reminder(models.Model):
     email_claimed_at = models.DateTimeField(_("开始发送时间"), null=True, blank=True)
     email_sent_at = models.DateTimeField(_("邮件发送时间"), null=True, blank=True)
     email_error = models.CharField(_("邮件未发送的原因"), max_length=200, blank=True)
+
+    case_path = "case"  # how it reaches its case: cases/revisions.py
+    objects = CaseContentQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("提醒")
@@ -1010,6 +1071,9 @@ class GeneratedDocument(models.Model):
     started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
 
+    case_path = "case"  # how it reaches its case: cases/revisions.py
+    objects = CaseContentQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("生成的文书")
         verbose_name_plural = _("生成的文书")
@@ -1050,6 +1114,9 @@ class CaseBundle(models.Model):
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    case_path = "case"  # how it reaches its case: cases/revisions.py
+    objects = CaseContentQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("材料包")
