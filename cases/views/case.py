@@ -14,6 +14,7 @@ from ..models import Case, CaseBundle, Debt, DocumentStatus
 from .common import case_for, creditor_for, file_login_required, private_file_response
 from .contacts import contacts_context
 from .documents import documents_context
+from .page_cache import cached_page
 from .wizard import returning_to_review, step_url
 
 
@@ -34,6 +35,10 @@ def home(request):
 @login_required
 def case_detail(request, code):
     case = case_for(request, code)
+    return cached_page(request, case, lambda: _case_page(request, case))
+
+
+def _case_page(request, case: Case):
     evidence = selectors.case_evidence(case)
     split = selectors.budget_split(case)
     context = {

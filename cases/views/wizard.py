@@ -13,6 +13,7 @@ from .. import selectors, services, wizard
 from ..forms import CaseForm, LenderPlanForm
 from ..models import Case
 from .common import case_for
+from .page_cache import cached_page
 
 
 def step_url(case: Case, step: wizard.Step | str, *, back_to_review: bool = False) -> str:
@@ -92,10 +93,8 @@ def wizard_step(request, code, step_name):
             if submission.message:
                 messages.success(request, submission.message)
             return _go_on(request, case, step, submission.move)
-        form = submission.form
-    else:
-        form = wizard.blank_form(case, step)
-    return _step_page(request, case, step, form)
+        return _step_page(request, case, step, submission.form)
+    return cached_page(request, case, lambda: _step_page(request, case, step, wizard.blank_form(case, step)))
 
 
 @login_required

@@ -1,0 +1,71 @@
+"""The busiest pages of a case (the case page, the wizard's steps) kept in the cache as rendered, and served again
+while the case keeps its revision (cases/revisions.py: any change to the case or anything it holds moves it on).
+
+Rendering them takes most of the time of a request: a dozen queries, the plans, and 35-50 KB of template. What a
+page shows depends on the case at a revision and on the request: its address, the language, the day (due dates,
+days overdue), the user, and the CSRF secret its forms carry. All of those make the key, so a copy is served only
+to the request that would have rendered the same bytes. A page is rendered afresh, and not kept, when a message is
+waiting to be shown (base.html shows it once), for htmx fragments and when the browser has no CSRF cookie yet. If
+the cache cannot be reached, pages are rendered as if there were none.
+"""
+
+import hashlib
+import logging
+import zlib
+from collections.abc import Callable
+
+from django.conf import settings
+from django.contrib.messages import get_messages
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone, translation
+
+from ..models import Case
+
+# Long enough to serve a user going back and forth on their case; short enough that the cache holds only the cases
+# in use (about 5-8 KB each, compressed).
+SECONDS = 10 * 60
+PREFIX = "case-page"
+
+logger = logging.getLogger(__name__)
+
+
+def page_key(request: HttpRequest, case: Case) -> str | None:
+    """The key of this request's page of this case at its revision, or None if the page is not to be kept."""
+    csrf_secret = request.COOKIES.get(settings.CSRF_COOKIE_NAME)
+    if request.method != "GET" or getattr(request, "htmx", False) or not csrf_secret:
+        return None
+    if len(get_messages(request)):  # counting does not mark them shown
+        return None
+    varies = [
+        str(request.user.pk),
+        request.get_full_path(),
+        translation.get_language() or "",
+        timezone.get_current_timezone_name(),
+        timezone.localdate().isoformat(),
+        csrf_secret,
+    ]
+    digest = hashlib.sha256("\n".join(varies).encode()).hexdigest()
+    return f"{PREFIX}:{case.pk}:{case.revision}:{digest}"
+
+
+def cached_page(request: HttpRequest, case: Case, render: Callable[[], HttpResponse]) -> HttpResponse:
+    """The page `render` makes for this request, from the cache when the case has not changed since it was made."""
+    key = page_key(request, case)
+    if key is None:
+        return render()
+    try:
+        stored = cache.get(key)
+    except Exception:  # noqa: BLE001 (any failure of the cache: the page is rendered as without one)
+        logger.warning("page cache unavailable, rendering the page", exc_info=True)
+        return render()
+    if stored is not None:
+        return HttpResponse(zlib.decompress(stored), content_type="text/html; charset=utf-8")
+    response = render()
+    keep = response.status_code == 200 and not response.streaming and not response.cookies
+    if keep and response["Content-Type"].startswith("text/html"):
+        try:
+            cache.set(key, zlib.compress(response.content, 1), SECONDS)
+        except Exception:  # noqa: BLE001
+            logger.warning("page cache unavailable, page not kept", exc_info=True)
+    return response
