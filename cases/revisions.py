@@ -10,7 +10,7 @@ cannot put back an older revision.
 """
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, TypeVar
 
 from django.apps import apps
 from django.db import models
@@ -19,6 +19,8 @@ from django.db.models.signals import post_delete, post_save
 # How each model a case holds reaches its case, as a lookup from the model ("case", or through a parent row).
 CASE_PATH_ATTRIBUTE = "case_path"
 
+_Row = TypeVar("_Row", bound=models.Model)
+
 
 def _case_model() -> type[models.Model]:
     return apps.get_model("cases", "Case")
@@ -26,7 +28,7 @@ def _case_model() -> type[models.Model]:
 
 def move_on(case_ids: Any) -> None:
     """Move on the revision of the cases named: one id, or a queryset or list of ids."""
-    cases = _case_model().objects
+    cases = _case_model()._default_manager.all()
     cases = cases.filter(pk=case_ids) if isinstance(case_ids, int) else cases.filter(pk__in=case_ids)
     # Case's own queryset adds the increment to every update (CaseQuerySet).
     cases.update()
@@ -52,7 +54,7 @@ def _cases_of(rows: Iterable[models.Model]) -> Any:
     return field.related_model.objects.filter(pk__in=parent_ids).values(rest)  # type: ignore[union-attr]
 
 
-class CaseContentQuerySet(models.QuerySet):
+class CaseContentQuerySet(models.QuerySet[_Row]):
     """The queryset of every model a case holds: its bulk writes move the revision of the cases they touch."""
 
     def _case_ids(self) -> list[int]:
@@ -69,7 +71,7 @@ class CaseContentQuerySet(models.QuerySet):
             move_on(case_ids)
         return rows
 
-    def bulk_create(self, objs: Iterable[models.Model], *args: Any, **kwargs: Any) -> list[models.Model]:
+    def bulk_create(self, objs: Iterable[_Row], *args: Any, **kwargs: Any) -> list[_Row]:
         created = super().bulk_create(objs, *args, **kwargs)
         _move_on_for(created)
         return created
