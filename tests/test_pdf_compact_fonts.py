@@ -7,6 +7,7 @@ import re
 import subprocess
 import sys
 
+import pydyf
 import pytest
 import weasyprint
 import weasyprint.pdf
@@ -107,3 +108,48 @@ def test_refused_the_worker_still_renders_a_correct_pdf(owner, tmp_path, kind):
     finally:
         gc.unfreeze()
         gc.set_threshold(*thresholds)
+
+
+def test_widths_leave_out_the_full_width_glyphs_a_viewer_assumes():
+    """/W keeps only the glyphs that are not 1000 units wide, the default width of a CIDFont without DW."""
+    widths = pydyf.Array([13, [325], 15, [325, 1000, 590, 590], 780, [1000, 1000], 1269, [1000], 1300, [500]])
+    compact = pdf_compact_fonts._widths_without_default(widths)
+    assert compact.data == b"[13 [325] 15 [325] 17 [590 590] 1300 [500]]"
+    assert pdf_compact_fonts._widths_without_default(pydyf.Array([780, [1000, 1000]])).data == b"[]"
+
+
+def cmap_mappings(lines: list[bytes]) -> dict[int, str]:
+    """Glyph id -> text, read back from a ToUnicode CMap's bfchar and bfrange blocks, each block's count checked."""
+    mappings: dict[int, str] = {}
+    block: list[bytes] | None = None
+    for line in lines:
+        if line.endswith((b"beginbfchar", b"beginbfrange")):
+            count, block = int(line.split()[0]), []
+        elif line in (b"endbfchar", b"endbfrange"):
+            assert block is not None and len(block) == count <= 100
+            block = None
+        elif block is not None:
+            block.append(line)
+            codes = [int(code, 16) for code in re.findall(rb"<([0-9a-f]+)>", line)]
+            if len(codes) == 2:
+                glyph, text = codes[0], bytes.fromhex(line.split()[1].strip(b"<>").decode()).decode("utf-16-be")
+                mappings[glyph] = text
+            else:
+                first, last, start = codes
+                assert first >> 8 == last >> 8 and start >> 8 == (start + last - first) >> 8, line  # last bytes only
+                mappings |= {glyph: chr(start + glyph - first) for glyph in range(first, last + 1)}
+    return mappings
+
+
+def test_to_unicode_writes_runs_as_ranges_and_maps_every_glyph_as_before():
+    """Runs of glyph ids and characters become bfrange lines, never across a change of the first byte; a glyph for
+    two characters (a ligature) or for one outside the BMP stays a bfchar line."""
+    to_unicode = {0x20: "1", 0x11: "0", 0x12: "1", 0x13: "2", 0xFE: "a", 0xFF: "b", 0x100: "c"}
+    to_unicode |= {0x500: "\u4eff", 0x501: "\u4f00", 0x600: "fi", 0x601: "g", 0x700: "𠮷", 0x701: "𠮸"}
+    header = [b"1 begincodespacerange", b"<0000> <ffff>", b"endcodespacerange"]
+    footer = [b"endcmap", b"CMapName currentdict /CMap defineresource pop", b"end", b"end"]
+    weasyprints = [*header, b"1 beginbfchar", b"<0011> <0030>", b"endbfchar", *footer]
+    lines = pdf_compact_fonts._with_ranges(weasyprints, to_unicode)
+    assert lines[:3] == header and lines[-4:] == footer
+    assert b"<0011> <0013> <0030>" in lines and b"<00fe> <00ff> <0061>" in lines and b"<0100> <0063>" in lines
+    assert cmap_mappings(lines) == to_unicode
