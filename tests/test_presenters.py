@@ -11,6 +11,7 @@ from cases import presenters, selectors, services
 from cases.models import CaseGoal, DocumentStatus, EvidenceKind, HardshipReason
 from cases.samples import SAMPLE_NARRATIVE, sample_case
 
+from . import recordings
 from .builders import give_file, make_debt, make_document, make_hardship, pdf, ready_lender, today, upload
 
 
@@ -164,6 +165,18 @@ class TestDocumentContext:
         assert [a["number"] for a in to_come] == [i.position for i in items if i.pk != items[1].pk]
         assert to_come[-1]["title"] == "社区困难证明"
         assert context["to_come_by"] == today() + timedelta(days=7)
+
+    def test_a_call_recording_is_enclosed_without_pages(self, sample, media):
+        """A recording is listed with the call record it belongs to; only its screenshots' pages are counted."""
+        call_record = services.evidence_create(case=sample, kind=EvidenceKind.CALL_RECORD, title="95188 通话")
+        upload(call_record, recordings.upload(), recordings.upload("第二通.m4a", recordings.m4a))
+        case = selectors.case_with_parts(sample.pk)
+        context = presenters.document_context(case, ready_lender(case))
+        [enclosed] = [a for a in context["attachments"] if a["number"] == call_record.position]
+        assert (enclosed["title"], enclosed["pages"]) == ("95188 通话", 0)
+        upload(call_record, pdf("短信截图.pdf", pages=2))
+        context = presenters.document_context(selectors.case_with_parts(sample.pk), ready_lender(case))
+        assert [a["pages"] for a in context["attachments"] if a["number"] == call_record.position] == [2]
 
     def test_overdue_days_from_the_lenders_earliest_date(self, case):
         make_debt(case, overdue_since=today() - timedelta(days=40))
