@@ -7,10 +7,10 @@ import re
 from datetime import date, datetime, timedelta
 
 import pytest
-from django.test import Client
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.template.loader import render_to_string
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone

@@ -12,8 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cases import services
-from cases.plans import format_yuan
 from cases.models import Case, DocumentStatus, GeneratedDocument
+from cases.plans import format_yuan
 from cases.views import page_cache
 
 from .builders import case_with_debts, make_contact, make_document
