@@ -5,9 +5,9 @@ every document correctly. On WeasyPrint 70 the worker also applies this module w
 (huabei_negotiate/celery.py); on any other version `apply()` logs a warning and changes nothing, so an upgrade costs
 speed and size, never a document. Importing this module changes nothing either.
 
-What it buys, measured by `make bench` on the 4-page proposal, one render of each in turn on a quiet machine
-(README, "What `make bench` shows"): 246 ms and 76 KB against 343 ms and 119 KB for the public route alone, and
-476 ms and 352 KB for stock WeasyPrint with the system's full faces. Where it goes:
+What it buys, measured by `make bench` on the 4-page proposal, one render of each in turn (README, "What `make
+bench` shows"): 249 ms and 60 KB against 352 ms and 98 KB for the public route alone, and 462 ms and 274 KB for
+stock WeasyPrint with the system's full faces. Where it goes:
 - Compact font subsets. WeasyPrint subsets a font keeping every glyph id up to the highest one used, so that the
   ids in the page content stay valid; even the 9,600-glyph subset faces then embed thousands of empty slots (hmtx,
   vmtx, the CFF's offsets), in two subsetting passes. Noto Sans CJK's outlines are CID-keyed CFF: a PDF viewer finds
