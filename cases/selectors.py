@@ -56,9 +56,11 @@ def case_evidence(case: Case) -> list[Evidence]:
     return list(case.evidence.prefetch_related("files").order_by("position", "pk"))
 
 
-def case_missing_evidence(case: Case) -> list[Evidence]:
-    """What the case still has to supply: nothing uploaded yet, or what the lender turned down."""
-    return [item for item in case_evidence(case) if item.status in (EvidenceStatus.MISSING, EvidenceStatus.REJECTED)]
+def case_missing_evidence(case: Case, evidence: list[Evidence] | None = None) -> list[Evidence]:
+    """What the case still has to supply: nothing uploaded yet, or what the lender turned down (from the evidence the
+    caller has read, when it has)."""
+    evidence = case_evidence(case) if evidence is None else evidence
+    return [item for item in evidence if item.status in (EvidenceStatus.MISSING, EvidenceStatus.REJECTED)]
 
 
 def evidence_events(evidence: Evidence) -> list[EvidenceEvent]:
@@ -70,8 +72,8 @@ def evidence_files(evidence: Evidence) -> list[EvidenceFile]:
     return sorted(evidence.files.all(), key=lambda item: (item.position, item.pk))
 
 
-def case_total_balance(case: Case) -> Decimal:
-    return sum((debt.balance for debt in case_debts(case)), Decimal("0.00"))
+def case_total_balance(case: Case, debts: list[Debt] | None = None) -> Decimal:
+    return sum((debt.balance for debt in (case_debts(case) if debts is None else debts)), Decimal("0.00"))
 
 
 def case_hardship(case: Case) -> Hardship | None:
@@ -372,15 +374,20 @@ def _on_day(day: date, recorded: datetime) -> tuple[datetime, bool]:
     return timezone.make_aware(datetime.combine(day, time(12))), True
 
 
-def case_timeline(case: Case, contacts: list[ContactLog] | None = None) -> list[TimelineEntry]:
+def case_timeline(
+    case: Case, contacts: list[ContactLog] | None = None, documents: list[GeneratedDocument] | None = None
+) -> list[TimelineEntry]:
     """Contacts, documents made, evidence sent, accepted or rejected, and status changes, newest first, in the
-    same few queries however long the case's history (the contacts may come from the caller, read once)."""
+    same few queries however long the case's history (the contacts and the documents (every version, each with its
+    lender) may come from the caller, read once)."""
     contacts = case_contacts(case) if contacts is None else contacts
     entries = [TimelineEntry(contact.occurred_at, TimelineKind.CONTACT, contact) for contact in contacts]
-    documents = GeneratedDocument.objects.filter(case=case, status=DocumentStatus.READY).select_related("creditor")
+    if documents is None:
+        documents = list(GeneratedDocument.objects.filter(case=case).select_related("creditor"))
     entries += [
         TimelineEntry(document.finished_at or document.created_at, TimelineKind.DOCUMENT, document)
         for document in documents
+        if document.status == DocumentStatus.READY
     ]
     events = EvidenceEvent.objects.select_related("evidence").filter(evidence__case=case)
     for event in events.filter(status__in=TIMELINE_EVIDENCE_STATUSES):

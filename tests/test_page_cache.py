@@ -16,7 +16,7 @@ from cases.models import Case, DocumentStatus, GeneratedDocument
 from cases.plans import format_yuan
 from cases.views import page_cache
 
-from .builders import case_with_debts, make_contact, make_document
+from .builders import case_with_debts, make_contact, make_document, ready_lender
 
 pytestmark = pytest.mark.django_db
 
@@ -146,3 +146,24 @@ def test_pages_are_rendered_when_the_cache_is_down(owner_client, kept_case, sett
     }
     page = seen_twice(owner_client, case_url(kept_case))
     assert balance(kept_case) in page
+
+
+def test_a_page_rendered_afresh_reads_each_part_of_the_case_once(owner, media):
+    """Without a kept copy, the case page of a case with lenders, documents, evidence and calls asks for each kind
+    of row once: no section reads again what another has read. The debts are read twice, on purpose: in the order
+    they were entered for the list, and with their lenders for the split."""
+    case = case_with_debts(owner, "12000", "3000")
+    ready_lender(case)
+    make_document(case, version=1)
+    make_contact(case)
+    client = Client()  # no CSRF cookie yet: the page is rendered, not served from the cache
+    client.force_login(owner)
+    client.get(case_url(case))
+    client.cookies.pop("csrftoken", None)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(case_url(case)).status_code == 200
+    selects = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT")]
+    tables = [sql.split(" FROM ", 1)[1].split()[0] for sql in selects]
+    repeated = {table for table in tables if tables.count(table) > 1 and table != '"cases_debt"'}
+    assert not repeated, tables
+    assert len(queries) <= 14

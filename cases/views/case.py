@@ -39,20 +39,24 @@ def case_detail(request, code):
 
 
 def _case_page(request, case: Case):
+    # Each part of the case is read once and handed to every section that shows it.
+    debts = selectors.case_debts(case)
     evidence = selectors.case_evidence(case)
-    split = selectors.budget_split(case)
+    creditors = selectors.case_creditors(case)
+    split = selectors.budget_split(case, creditors)
+    by_kind = selectors.case_documents(case)
     context = {
         "case": case,
-        "debts": selectors.case_debts(case),
-        "total": selectors.case_total_balance(case),
+        "debts": debts,
+        "total": selectors.case_total_balance(case, debts),
         "split": split,
         "lender_plans": selectors.chosen_plans(case, split) if split else [],
         "evidence": evidence,
-        "missing": selectors.case_missing_evidence(case),
+        "missing": selectors.case_missing_evidence(case, evidence),
         "upload_form": EvidenceUploadForm(),
         "resume": wizard.resume_step(case),
-        **documents_context(case),
-        **contacts_context(case, [lender.creditor for lender in split.lenders] if split else None),
+        **documents_context(case, by_kind=by_kind, creditors=creditors, split=split, evidence=evidence),
+        **contacts_context(case, creditors, [d for versions in by_kind.values() for d in versions]),
         **bundle_context(case),
     }
     return render(request, "cases/detail.html", context)

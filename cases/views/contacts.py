@@ -32,12 +32,12 @@ def _lender_anchor(case: Case, creditor: Creditor | None) -> str:
     return reverse("cases:detail", args=[case.code]) + anchor
 
 
-def contacts_context(case: Case, creditors: list[Creditor] | None = None) -> dict:
-    """The contact log and the timeline on the case page: the contacts are read once for both, and the lenders are
-    those the page has read already, when it has."""
+def contacts_context(case: Case, creditors: list[Creditor] | None = None, documents: list | None = None) -> dict:
+    """The contact log and the timeline on the case page: the contacts are read once for both, and the lenders and
+    the documents are those the page has read already, when it has."""
     creditors = selectors.case_creditors(case) if creditors is None else creditors
     contacts = selectors.case_contacts(case)
-    timeline = selectors.case_timeline(case, contacts)
+    timeline = selectors.case_timeline(case, contacts, documents)
     return {
         "lender_contacts": selectors.contacts_by_lender(creditors, contacts),
         "timeline": timeline[:TIMELINE_ON_CASE_PAGE],

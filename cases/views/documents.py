@@ -45,12 +45,21 @@ def _missing_url(case: Case, creditor: Creditor, missing: selectors.Missing) -> 
     return reverse("cases:wizard_step", args=[case.code, missing.step])
 
 
-def documents_context(case: Case) -> dict:
+def documents_context(
+    case: Case,
+    *,
+    by_kind: dict[str, list] | None = None,
+    creditors: list[Creditor] | None = None,
+    split: selectors.BudgetSplit | None = None,
+    evidence: list | None = None,
+) -> dict:
     """The documents section of the case page: per lender, what stops its documents from being made and every
-    version of each; the versions made before documents were per lender apart; which are out of date."""
-    by_kind = selectors.case_documents(case)
-    creditors = selectors.case_creditors(case)
-    split = selectors.budget_split(case, creditors)
+    version of each; the versions made before documents were per lender apart; which are out of date. What the
+    caller has read already (the documents, the lenders and their split, the evidence) is not read again."""
+    by_kind = selectors.case_documents(case) if by_kind is None else by_kind
+    if creditors is None:
+        creditors = selectors.case_creditors(case)
+        split = selectors.budget_split(case, creditors)
     lenders = []
     for creditor in creditors:
         missing = [
@@ -68,7 +77,7 @@ def documents_context(case: Case) -> dict:
         "earlier_documents": earlier,
         "documents_busy": busy,
         "outdated": selectors.outdated_documents(case, by_kind),
-        "attachments_to_come": selectors.case_missing_evidence(case),
+        "attachments_to_come": selectors.case_missing_evidence(case, evidence),
     }
 
 
