@@ -73,3 +73,12 @@ def bench_database() -> Iterator[Path]:
         for suffix in ("", "-wal", "-shm", "-journal"):
             Path(f"{database}{suffix}").unlink(missing_ok=True)
         shutil.rmtree(media, ignore_errors=True)
+
+
+def get_rendered(client, url: str, **extra):
+    """GET a page as a browser without a CSRF cookie yet asks for it: rendered, never served from the page cache
+    (cases/views/page_cache.py), so that what is timed is the work of making the page."""
+    from django.conf import settings
+
+    client.cookies.pop(settings.CSRF_COOKIE_NAME, None)
+    return client.get(url, **extra)
