@@ -167,3 +167,24 @@ def test_a_page_rendered_afresh_reads_each_part_of_the_case_once(owner, media):
     repeated = {table for table in tables if tables.count(table) > 1 and table != '"cases_debt"'}
     assert not repeated, tables
     assert len(queries) <= 14
+
+
+def test_a_new_release_of_the_code_never_serves_a_page_made_by_the_one_before(settings, tmp_path):
+    settings.BASE_DIR = tmp_path
+    settings.STATIC_ROOT = tmp_path / "staticfiles"
+    template = tmp_path / "templates" / "cases" / "detail.html"
+    template.parent.mkdir(parents=True)
+    template.write_text("<p>旧</p>", encoding="utf-8")
+    page_cache.release.cache_clear()
+    try:
+        before = page_cache.release()
+        template.write_text("<p>新的模板</p>", encoding="utf-8")
+        page_cache.release.cache_clear()
+        after_template = page_cache.release()
+        settings.STATIC_ROOT.mkdir()
+        (settings.STATIC_ROOT / "staticfiles.json").write_text('{"paths": {}}', encoding="utf-8")
+        page_cache.release.cache_clear()
+        after_static = page_cache.release()
+    finally:
+        page_cache.release.cache_clear()
+    assert len({before, after_template, after_static}) == 3
