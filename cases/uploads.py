@@ -246,7 +246,8 @@ def _encode(image: Image.Image, image_format: str) -> bytes:
     """Write the pixels alone: no EXIF (so no GPS position), no text chunks, nothing appended after the image."""
     out = io.BytesIO()
     if image_format == "JPEG":
-        _flattened(image).save(out, "JPEG", quality=88, optimize=True)
+        # Pillow copies a JPEG's comment segment into the JPEG it writes unless told otherwise.
+        _flattened(image).save(out, "JPEG", quality=88, optimize=True, comment=b"")
     elif image_format == "PNG":
         keep = image if image.mode in ("1", "L", "LA", "P", "RGB", "RGBA") else image.convert("RGBA")
         keep.save(out, "PNG", optimize=True)
@@ -271,7 +272,7 @@ def _thumbnail(image: Image.Image) -> bytes:
     small = _flattened(image.copy())
     small.thumbnail((THUMBNAIL_EDGE, THUMBNAIL_EDGE))
     out = io.BytesIO()
-    small.save(out, "JPEG", quality=80)
+    small.save(out, "JPEG", quality=80, comment=b"")
     return out.getvalue()
 
 

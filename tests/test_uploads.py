@@ -149,6 +149,13 @@ def test_data_appended_after_a_photo_is_not_stored():
     assert checked.content.endswith(b"\xff\xd9")  # ends where the JPEG ends
 
 
+def test_comment_of_a_jpeg_is_not_copied_into_the_stored_photo():
+    """Pillow carries a JPEG's comment segment into the JPEGs it writes from it, unless told not to."""
+    checked = check("备注.jpg", files.image_bytes("JPEG", comment=b"taken at home, Room 301"))
+    assert b"Room 301" not in checked.content and b"Room 301" not in checked.thumbnail
+    assert "comment" not in opened(checked.content).info
+
+
 # --- refused files ----------------------------------------------------------------------------------------------
 
 
