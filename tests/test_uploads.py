@@ -1,5 +1,6 @@
 """The upload check in cases/uploads.py, without a database: what each real file is stored as, what is refused, why."""
 
+import functools
 import hashlib
 import io
 import re
@@ -227,6 +228,146 @@ def test_refusal_message_is_the_chinese_source_text():
         "“setup.jpg”没有保存：只能上传 PDF 或照片（JPG、PNG、WebP、HEIC）。"
         "这个文件的内容不是其中任何一种，与文件名无关。"
     ]
+
+
+# --- markup in images: searched where a reader could take it for text, not in the pixels --------------------------
+
+
+def jpeg_scan_data(content: bytes) -> bytes:
+    """A baseline JPEG's entropy-coded data: from the end of its SOS segment to its end-of-image marker."""
+    sos = content.index(b"\xff\xda")
+    start = sos + 2 + int.from_bytes(content[sos + 2 : sos + 4], "big")
+    return content[start : content.index(b"\xff\xd9", start)]
+
+
+def test_photo_whose_compressed_pixels_happen_to_hold_svg_is_accepted():
+    """Compressed pixels are as good as random bytes: `<svg` and a byte that is no letter or digit turn up in them
+    about once in 700 million bytes, in one 15 MB photo in 45. The search leaves them out."""
+    content = files.noise_jpeg_with_svg_in_its_pixels()
+    found = uploads.ACTIVE_CONTENT.search(content)
+    assert found, "Pillow now writes other bytes for the seeded noise: find a new files.NOISE_SEED_WITH_SVG"
+    assert found.group() in jpeg_scan_data(content) and found.start() > content.index(b"\xff\xda")
+    checked = check("发票.jpg", content)
+    assert (checked.content_type, opened(checked.content).size) == ("image/jpeg", (512, 512))
+
+
+def test_second_view_whose_pixels_hold_svg_is_accepted():
+    """A phone's JPEG followed by another (an MPO's second view, an HDR gain map): its pixels are left out too."""
+    content = files.image_bytes("JPEG") + files.noise_jpeg_with_svg_in_its_pixels()
+    assert check("双摄.jpg", content).content_type == "image/jpeg"
+
+
+def test_png_whose_pixel_data_holds_svg_is_accepted():
+    content = files.png_with_svg_in_its_pixels()
+    idat = content.index(b"IDAT")
+    assert content.index(b"<svg ") > idat  # in the IDAT chunk, as the pixel values stored uncompressed
+    checked = check("截图.png", content)
+    assert opened(checked.content).size == (16, 4)
+    assert b"<svg" not in checked.content  # stored compressed
+
+
+@pytest.mark.parametrize(("mime", "image_format", "save"), [
+    ("image/jpeg", "JPEG", {}),
+    ("image/jpeg", "JPEG", {"progressive": True}),
+    ("image/jpeg", "JPEG", {"restart_marker_blocks": 4}),
+    ("image/png", "PNG", {}),
+    ("image/webp", "WEBP", {}),
+    ("image/webp", "WEBP", {"lossless": True}),
+    ("image/webp", "WEBP", {"mode": "RGBA"}),
+    ("image/heic", "HEIF", {}),
+], ids=["jpeg", "jpeg-progressive", "jpeg-restarts", "png", "webp", "webp-lossless", "webp-alpha", "heic"])  # fmt: skip
+def test_the_pixels_of_each_format_are_found(request, mime, image_format, save):
+    """Where the layout is followed, only the framing and metadata are left to search: a few hundred bytes."""
+    if image_format == "HEIF":
+        request.getfixturevalue("heic")  # skips where libheif has no HEVC encoder
+    content = files.noise_image(image_format, **save)
+    pixels, texts = uploads._pixel_layout(content, mime)
+    outside = len(content) - sum(end - start for start, end in pixels)
+    assert 0 < outside < 1000 and texts == []
+    assert check("噪点", content).pages == 1
+
+
+POLYGLOTS = [
+    ("备注.jpg", files.jpeg_with_web_page_in_its_comment),
+    ("相机.jpg", files.jpeg_with_web_page_in_its_exif),
+    ("编辑过.jpg", files.jpeg_with_web_page_in_its_xmp),
+    ("收据.jpg", files.jpeg_with_web_page_after_its_end),
+    ("收据2.jpg", files.jpeg_with_web_page_before_a_second_end),
+    ("渐进.jpg", files.progressive_jpeg_with_web_page_between_its_scans),
+    ("双摄.jpg", files.jpeg_with_web_page_in_a_second_view),
+    ("说明.png", files.png_with_text_chunk),
+    ("压缩说明.png", functools.partial(files.png_with_text_chunk, compressed=True)),
+    ("国际说明.png", functools.partial(files.png_with_text_chunk, international=True)),
+    ("国际压缩.png", functools.partial(files.png_with_text_chunk, international=True, compressed=True)),
+    ("私有块.png", files.png_with_private_chunk),
+    ("screenshot.png", files.png_polyglot),
+    ("相机.webp", functools.partial(files.webp_with, exif=b"Exif\x00\x00" + files.WEB_PAGE)),
+    ("编辑过.webp", functools.partial(files.webp_with, xmp=files.xmp_packet_with_web_page())),
+    ("聊天.webp", functools.partial(files.webp_with, after=files.WEB_PAGE)),
+]
+POLYGLOT_IDS = [
+    "jpeg-com",
+    "jpeg-exif",
+    "jpeg-xmp",
+    "jpeg-after-eoi",
+    "jpeg-before-second-eoi",
+    "jpeg-between-scans",
+    "jpeg-second-view",
+    "png-text",
+    "png-ztxt",
+    "png-itxt",
+    "png-itxt-compressed",
+    "png-private-chunk",
+    "png-after-iend",
+    "webp-exif",
+    "webp-xmp",
+    "webp-after-riff",
+]
+
+
+@pytest.mark.parametrize(("name", "build"), POLYGLOTS, ids=POLYGLOT_IDS)
+def test_image_that_is_also_a_web_page_is_refused(name, build):
+    content = build()
+    assert opened(content).size  # a picture that any viewer shows
+    error = refused(name, content)
+    assert error.code == "active_content"
+    assert error.messages == [f"“{name}”没有保存：图片里夹带了网页或脚本代码。请重新拍照或截图后上传。"]
+
+
+def test_compressed_text_chunk_is_searched_once_decompressed():
+    content = files.png_with_text_chunk(compressed=True)
+    assert b"<script" not in content  # a plain search of the file sees nothing
+    assert refused("压缩说明.png", content).code == "active_content"
+
+
+@pytest.mark.parametrize(
+    ("exif", "xmp", "after"),
+    [
+        (b"Exif\x00\x00MM\x00\x2a" + files.WEB_PAGE, None, b""),
+        (None, files.xmp_packet_with_web_page(), b""),
+        (None, None, files.WEB_PAGE),
+    ],
+    ids=["exif", "xmp", "after-the-last-box"],
+)
+def test_heic_that_is_also_a_web_page_is_refused(heic, exif, xmp, after):
+    """The Exif and XMP items lie in the mdat box beside the coded pixels (the heic fixture skips where libheif has
+    no HEVC encoder)."""
+    content = files.heic_with(exif=exif, xmp=xmp, after=after)
+    assert files.WEB_PAGE in content
+    assert opened(content).size == (64, 48)
+    assert refused("IMG_0002.HEIC", content).code == "active_content"
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("截断.jpg", files.noise_jpeg_with_svg_in_its_pixels()[:-2]),  # no end-of-image marker: where do pixels end?
+        ("截断.png", files.png_with_svg_in_its_pixels()[:-12]),  # no IEND chunk
+    ],
+    ids=["jpeg-without-eoi", "png-without-iend"],
+)
+def test_image_whose_layout_cannot_be_followed_is_searched_whole(name, content):
+    assert refused(name, content).code == "active_content"
 
 
 # --- file names ---------------------------------------------------------------------------------------------------
