@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from encrypted_fields.fields import EncryptedCharField
 
 from . import audio, plans
-from .revisions import CaseContentQuerySet
+from .revisions import CaseContentQuerySet, new_revision
 
 # The rules live in validators; MAX_AMOUNT stays importable here, and migration 0001 names the label validator here.
 from .validators import MAX_AMOUNT as MAX_AMOUNT
@@ -21,8 +21,8 @@ from .validators import MAX_ANNUAL_RATE, MAX_DAILY_RATE, MAX_DEPENDENTS, validat
 
 class CaseQuerySet(models.QuerySet):
     def update(self, **kwargs):
-        # Any change to a case's row moves its revision on (cases/revisions.py), unless the update sets it itself.
-        kwargs.setdefault("revision", models.F("revision") + 1)
+        # Any change to a case's row draws a new revision (cases/revisions.py), unless the update sets it itself.
+        kwargs.setdefault("revision", new_revision())
         return super().update(**kwargs)
 
 
@@ -94,8 +94,8 @@ class Case(models.Model):
     documents_changed_at = models.DateTimeField(_("文书内容更新时间"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
-    # Moves on with every change to the case or anything it holds (cases/revisions.py); only ever by an increment in
-    # the database.
+    # Drawn anew with every change to the case or anything it holds (cases/revisions.py); never written from an
+    # instance.
     revision = models.PositiveBigIntegerField(_("修订号"), default=0, editable=False)
 
     objects = CaseQuerySet.as_manager()

@@ -1,14 +1,18 @@
-"""A case's revision: a number in the case's row that moves on with every change to the case or to anything it holds,
+"""A case's revision: a number in the case's row drawn anew with every change to the case or to anything it holds,
 so that what is made from a case (a rendered page, cases/views/page_cache.py) is current exactly while the number
 stays the same.
 
-Saves and deletes move it through signals; `QuerySet.update()`, `bulk_create()` and `bulk_update()` send no
-signals, so every model a case holds is managed by `CaseContentQuerySet`, which moves it for them. The increment
-runs in the same transaction as the change it follows: a revision is never visible without the change, nor the change
+The number is drawn at random (62 bits), not counted up: a database restored from a backup would count up again
+through numbers whose pages may still be kept, and show them for the restored case.
+
+Saves and deletes draw it through signals; `QuerySet.update()`, `bulk_create()` and `bulk_update()` send no
+signals, so every model a case holds is managed by `CaseContentQuerySet`, which draws it for them. The update runs in
+the same transaction as the change it follows: a revision is never visible without the change, nor the change
 without its revision. `Case.save()` never writes the number back (cases/models.py), so an instance loaded earlier
 cannot put back an older revision.
 """
 
+import secrets
 from collections.abc import Iterable
 from typing import Any, TypeVar
 
@@ -26,11 +30,15 @@ def _case_model() -> type[models.Model]:
     return apps.get_model("cases", "Case")
 
 
+def new_revision() -> int:
+    return secrets.randbits(62) + 1
+
+
 def move_on(case_ids: Any) -> None:
     """Move on the revision of the cases named: one id, or a queryset or list of ids."""
     cases = _case_model()._default_manager.all()
     cases = cases.filter(pk=case_ids) if isinstance(case_ids, int) else cases.filter(pk__in=case_ids)
-    # Case's own queryset adds the increment to every update (CaseQuerySet).
+    # Case's own queryset draws a new revision on every update (CaseQuerySet).
     cases.update()
 
 
