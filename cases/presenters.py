@@ -111,6 +111,8 @@ def _plan(creditor: Creditor, scenario: plans.Scenario | None) -> dict | None:
         "first_due": scenario.schedule[0].due_date if scenario.schedule else None,
         "fits_budget": scenario.fits_budget,
         "schedule": list(scenario.schedule),
+        # A plan without interest prints no principal and interest columns: every payment is principal.
+        "charges_interest": any(row.interest for row in scenario.schedule),
         "pause_interest_waived": creditor.deferral_waives_interest,
     }
 

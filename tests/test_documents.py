@@ -6,6 +6,7 @@ import os
 import re
 import subprocess
 import time
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,7 @@ from weasyprint import HTML
 from weasyprint.text import line_break
 
 from cases import pdf, pdf_compact_fonts, selectors, services
-from cases.models import DocumentKind, DocumentStatus, GeneratedDocument
+from cases.models import CaseGoal, DocumentKind, DocumentStatus, GeneratedDocument
 from cases.samples import sample_case
 from tests.files import tiny_pdf
 
@@ -98,6 +99,30 @@ def test_proposal_holds_every_figure(case, tmp_path, route):
         assert item.display_title in text, item.display_title
     pages = re.findall(r"第\s*(\d+)\s*页\s*/\s*共\s*(\d+)\s*页", text)
     assert pages and pages[0] == ("1", pages[-1][1]) and pages[-1][0] == pages[-1][1]
+
+
+@pytest.mark.django_db
+def test_the_schedule_splits_principal_and_interest_only_when_the_plan_charges_interest(case, tmp_path):
+    """停息挂账 charges none: its schedule has no principal and interest columns, and says why; 协商分期 at the rate
+    the lender quoted shows how each payment splits."""
+    lender = ready_lender(case)
+
+    def schedule_text() -> str:
+        html = services.document_html(case=case, creditor=lender, kind=DocumentKind.PROPOSAL, language="zh-hans")
+        text = pdf_text(pdf.render_pdf(html), tmp_path)
+        return text[text.index("还款计划表") :]
+
+    without = schedule_text()
+    assert "分期期间不计利息，每期还款全部用于归还本金。" in without
+    assert "其中本金" not in without and "其中利息" not in without
+    services.creditor_choose_plan(
+        creditor=lender, goal=CaseGoal.INSTALLMENTS, requested_months=24, installment_annual_rate=Decimal("0.06")
+    )
+    case.refresh_from_db()
+    lender.refresh_from_db()
+    charged = schedule_text()
+    assert "其中本金" in charged and "其中利息" in charged
+    assert "不计利息" not in charged
 
 
 @pytest.mark.django_db
