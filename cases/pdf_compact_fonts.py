@@ -6,7 +6,7 @@ every document correctly. On WeasyPrint 70 the worker also applies this module w
 speed and size, never a document. Importing this module changes nothing either.
 
 What it buys, measured by `make bench` on the 4-page proposal, one render of each in turn (README, "What `make
-bench` shows"): 249 ms and 60 KB against 352 ms and 98 KB for the public route alone, and 462 ms and 274 KB for
+bench` shows"): 201 ms and 59 KB against 314 ms and 98 KB for the public route alone, and 421 ms and 273 KB for
 stock WeasyPrint with the system's full faces. Where it goes:
 - Compact font subsets. WeasyPrint subsets a font keeping every glyph id up to the highest one used, so that the
   ids in the page content stay valid; even the 9,600-glyph subset faces then embed thousands of empty slots (hmtx,
