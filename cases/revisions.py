@@ -48,7 +48,8 @@ def case_path(model: type[models.Model]) -> str | None:
 
 def _cases_of(rows: Iterable[models.Model]) -> Any:
     """The ids of the cases some rows of one model belong to: a list, or a subquery when the model reaches its case
-    through a parent row (the parent may be gone: a cascade deletes it first, and its own delete moved it on)."""
+    through a parent row (if the parent is gone already, the subquery finds nothing, and the parent's own delete
+    moved the revision on)."""
     rows = list(rows)
     if not rows:
         return []
