@@ -175,16 +175,23 @@ def test_a_new_release_of_the_code_never_serves_a_page_made_by_the_one_before(se
     template = tmp_path / "templates" / "cases" / "detail.html"
     template.parent.mkdir(parents=True)
     template.write_text("<p>旧</p>", encoding="utf-8")
-    page_cache.release.cache_clear()
-    try:
-        before = page_cache.release()
-        template.write_text("<p>新的模板</p>", encoding="utf-8")
-        page_cache.release.cache_clear()
-        after_template = page_cache.release()
-        settings.STATIC_ROOT.mkdir()
-        (settings.STATIC_ROOT / "staticfiles.json").write_text('{"paths": {}}', encoding="utf-8")
-        page_cache.release.cache_clear()
-        after_static = page_cache.release()
-    finally:
-        page_cache.release.cache_clear()
+    before = page_cache.fingerprint()
+    template.write_text("<p>新的模板</p>", encoding="utf-8")
+    after_template = page_cache.fingerprint()
+    settings.STATIC_ROOT.mkdir()
+    (settings.STATIC_ROOT / "staticfiles.json").write_text('{"paths": {}}', encoding="utf-8")
+    after_static = page_cache.fingerprint()
     assert len({before, after_template, after_static}) == 3
+
+
+def test_in_development_an_edited_template_shows_at_once(settings, tmp_path):
+    """A development server keeps running while templates are edited: there the release is read on every page."""
+    settings.BASE_DIR = tmp_path
+    settings.STATIC_ROOT = tmp_path / "staticfiles"
+    template = tmp_path / "templates" / "page.html"
+    template.parent.mkdir(parents=True)
+    template.write_text("<p>旧</p>", encoding="utf-8")
+    settings.DEBUG = True
+    before = page_cache.release()
+    template.write_text("<p>改过的模板</p>", encoding="utf-8")
+    assert page_cache.release() != before

@@ -40,10 +40,8 @@ RELEASE_SOURCES = ("accounts", "cases", "core", "huabei_negotiate", "templates",
 RELEASE_SUFFIXES = {".py", ".html", ".mo", ".txt"}
 
 
-@functools.cache
-def release() -> str:
-    """A fingerprint of this release of the code: each source's path, size and modification time (read once per
-    process, about a millisecond), and the static manifest."""
+def fingerprint() -> str:
+    """Each source's path, size and modification time, and the static manifest (1-16 ms, with the files cold)."""
     base = Path(settings.BASE_DIR)
     stamps = []
     for source in RELEASE_SOURCES:
@@ -55,6 +53,15 @@ def release() -> str:
     if manifest.is_file():
         stamps.append(hashlib.sha256(manifest.read_bytes()).hexdigest())
     return hashlib.sha256("\n".join(stamps).encode()).hexdigest()[:16]
+
+
+_fingerprint_at_start = functools.cache(fingerprint)
+
+
+def release() -> str:
+    """This release of the code: read once per process, except in development (DEBUG), where templates and code
+    change under a running server and a page made before an edit must not be served after it."""
+    return fingerprint() if settings.DEBUG else _fingerprint_at_start()
 
 
 def page_key(request: HttpRequest, case: Case) -> str | None:
