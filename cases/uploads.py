@@ -295,13 +295,16 @@ def _jpeg_pixels(content: bytes) -> list[tuple[int, int]]:
     """The entropy-coded data of each scan, in this JPEG and in the JPEGs that follow its end directly (an MPO's
     other views, a phone's depth map or HDR gain map); bytes after them that are not a JPEG are trailing data."""
     ranges, end = _jpeg_scans(content, 0)
-    while content.startswith(b"\xff\xd8\xff", end):
+    # Bounded like the segments: millions of empty JPEGs (SOI, EOI) after a photo would otherwise cost seconds.
+    for _image in range(MAX_LAYOUT_PARTS):
+        if not content.startswith(b"\xff\xd8\xff", end):
+            return ranges
         try:
             more, end = _jpeg_scans(content, end)
         except (ValueError, IndexError, struct.error):
-            break
+            return ranges
         ranges += more
-    return ranges
+    raise ValueError("more images than a photo holds")
 
 
 def _jpeg_scans(content: bytes, start: int) -> tuple[list[tuple[int, int]], int]:
@@ -474,6 +477,7 @@ def _heif_extents(content: bytes, start: int, end: int) -> list[tuple[int, tuple
     offset_size, length_size, base_offset_size = sizes >> 12, (sizes >> 8) & 15, (sizes >> 4) & 15
     index_size = sizes & 15 if version in (1, 2) else 0
     extents = []
+    counted = 0
     items = number(2 if version < 2 else 4)
     if items > MAX_LAYOUT_PARTS:
         raise ValueError("more items than a photo has")
@@ -483,7 +487,10 @@ def _heif_extents(content: bytes, start: int, end: int) -> list[tuple[int, tuple
         data_reference = number(2)
         base = number(base_offset_size)
         extent_count = number(2)
-        if extent_count > MAX_LAYOUT_PARTS:
+        # Counted across the items: with offsets and lengths of 0 bytes an extent takes no room in the box, and
+        # 10,000 items of 10,000 extents each would take minutes to walk.
+        counted += extent_count
+        if counted > MAX_LAYOUT_PARTS:
             raise ValueError("more extents than a photo has")
         for _extent in range(extent_count):
             number(index_size)

@@ -370,6 +370,23 @@ def test_image_whose_layout_cannot_be_followed_is_searched_whole(name, content):
     assert refused(name, content).code == "active_content"
 
 
+def test_a_photo_followed_by_thousands_of_empty_jpegs_is_searched_whole_not_walked():
+    """Each empty JPEG (SOI, EOI) after a photo is a JPEG to walk; past as many as a photo's parts it is searched
+    whole instead (a 15 MB file of them took seconds to walk), here finding the <svg in the first one's pixels."""
+    content = files.noise_jpeg_with_svg_in_its_pixels() + b"\xff\xd8\xff\xd9" * (uploads.MAX_LAYOUT_PARTS + 1)
+    with pytest.raises(ValueError, match="more images"):
+        uploads._jpeg_pixels(content)
+    assert refused("很多张.jpg", content).code == "active_content"
+
+
+def test_a_heif_location_box_counts_its_extents_across_items():
+    """Extents with offsets and lengths of 0 bytes take no room: two items of 6,000 each are refused like 12,000."""
+    item = (1).to_bytes(2, "big") + (0).to_bytes(2, "big") + (6000).to_bytes(2, "big")
+    iloc = bytes(4) + (0).to_bytes(2, "big") + (2).to_bytes(2, "big") + item + item
+    with pytest.raises(ValueError, match="more extents"):
+        uploads._heif_extents(iloc, 0, len(iloc))
+
+
 # --- file names ---------------------------------------------------------------------------------------------------
 
 
