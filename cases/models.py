@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from encrypted_fields.fields import EncryptedCharField
 
 from . import audio, plans
-from .revisions import CaseContentQuerySet, new_revision
+from .revisions import CaseContent, new_revision
 
 # The rules live in validators; MAX_AMOUNT stays importable here, and migration 0001 names the label validator here.
 from .validators import MAX_AMOUNT as MAX_AMOUNT
@@ -165,7 +165,7 @@ LENDER_CONTACTS: dict[str, str | Promise] = {
 }
 
 
-class Creditor(models.Model):
+class Creditor(CaseContent):
     """A lender that has to agree: one negotiation, one proposal, one share of the budget, one plan."""
 
     code = models.UUIDField(_("编号"), default=uuid.uuid4, unique=True, editable=False)
@@ -209,7 +209,6 @@ class Creditor(models.Model):
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
     case_path = "case"  # how it reaches its case: cases/revisions.py
-    objects = CaseContentQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("平台或银行")
@@ -256,7 +255,7 @@ class Creditor(models.Model):
         return self.legal_name or self.name
 
 
-class Debt(models.Model):
+class Debt(CaseContent):
     case = models.ForeignKey(Case, verbose_name=_("案件"), on_delete=models.CASCADE, related_name="debts")
     # RESTRICT: a lender goes only with its last debt (the services see to it) or with its case.
     creditor = models.ForeignKey(
@@ -290,7 +289,6 @@ class Debt(models.Model):
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     case_path = "case"  # how it reaches its case: cases/revisions.py
-    objects = CaseContentQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("欠款")
@@ -335,7 +333,7 @@ class HardshipReason(models.TextChoices):
     OTHER = "other", _("其他")
 
 
-class Hardship(models.Model):
+class Hardship(CaseContent):
     case = models.OneToOneField(Case, verbose_name=_("案件"), on_delete=models.CASCADE, related_name="hardship")
     reasons = models.JSONField(_("困难原因"), default=list, blank=True)
     since = models.DateField(_("困难开始时间"), null=True, blank=True)
@@ -352,7 +350,6 @@ class Hardship(models.Model):
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     case_path = "case"  # how it reaches its case: cases/revisions.py
-    objects = CaseContentQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("困难情况")
@@ -460,7 +457,7 @@ EVIDENCE_TRANSITIONS: dict[str, frozenset[str]] = {
 }
 
 
-class Evidence(models.Model):
+class Evidence(CaseContent):
     code = models.UUIDField(_("编号"), default=uuid.uuid4, unique=True, editable=False)
     case = models.ForeignKey(Case, verbose_name=_("案件"), on_delete=models.CASCADE, related_name="evidence")
     kind = models.CharField(_("材料类型"), max_length=30, choices=EvidenceKind.choices)
@@ -482,7 +479,6 @@ class Evidence(models.Model):
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     case_path = "case"  # how it reaches its case: cases/revisions.py
-    objects = CaseContentQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("证明材料")
@@ -520,7 +516,7 @@ class Evidence(models.Model):
         return status in EVIDENCE_TRANSITIONS[self.status]
 
 
-class EvidenceEvent(models.Model):
+class EvidenceEvent(CaseContent):
     """One step of an item's history (uploaded, sent to the lender, rejected...) with its date and what was said."""
 
     evidence = models.ForeignKey(Evidence, verbose_name=_("证明材料"), on_delete=models.CASCADE, related_name="events")
@@ -530,7 +526,6 @@ class EvidenceEvent(models.Model):
     created_at = models.DateTimeField(_("记录时间"), auto_now_add=True)
 
     case_path = "evidence__case"  # how it reaches its case: cases/revisions.py
-    objects = CaseContentQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("材料状态记录")
@@ -546,7 +541,7 @@ class EvidenceEvent(models.Model):
         return f"{self.get_status_display()} {self.on:%Y-%m-%d}"
 
 
-class EvidenceFile(models.Model):
+class EvidenceFile(CaseContent):
     """One stored file of a proof document (a photo of each page, or one PDF), already checked and cleaned.
 
     The storage name is random and chosen by the service; the user's own file name is kept only for display.
@@ -566,7 +561,6 @@ class EvidenceFile(models.Model):
     created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
 
     case_path = "evidence__case"  # how it reaches its case: cases/revisions.py
-    objects = CaseContentQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("材料文件")
@@ -628,7 +622,7 @@ class ContactOutcome(models.TextChoices):
     REFUSED = "refused", _("被拒绝")
 
 
-class ContactLog(models.Model):
+class ContactLog(CaseContent):
     case = models.ForeignKey(Case, verbose_name=_("案件"), on_delete=models.CASCADE, related_name="contacts")
     # The lender talked to. Empty only for calls logged before contacts were per lender; a lender removed with its
     # last debt leaves its calls in the log.
@@ -665,7 +659,6 @@ class ContactLog(models.Model):
     created_at = models.DateTimeField(_("记录时间"), auto_now_add=True)
 
     case_path = "case"  # how it reaches its case: cases/revisions.py
-    objects = CaseContentQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("沟通记录")
@@ -684,7 +677,7 @@ class ContactLog(models.Model):
         return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.get_channel_display()}"
 
 
-class CaseStatusChange(models.Model):
+class CaseStatusChange(CaseContent):
     """A case, or one lender's negotiation, moving from one status to the next: the case's timeline shows it."""
 
     case = models.ForeignKey(Case, verbose_name=_("案件"), on_delete=models.CASCADE, related_name="status_changes")
@@ -702,7 +695,6 @@ class CaseStatusChange(models.Model):
     changed_at = models.DateTimeField(_("时间"), auto_now_add=True)
 
     case_path = "case"  # how it reaches its case: cases/revisions.py
-    objects = CaseContentQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("案件状态变化")
@@ -719,7 +711,7 @@ class CaseStatusChange(models.Model):
         return f"{self.get_old_status_display()} → {self.get_new_status_display()}"
 
 
-class Agreement(models.Model):
+class Agreement(CaseContent):
     """The installment agreement as the lender confirmed it in writing, with its schedule (Installment) and payments.
 
     The blank or None terms are those the written agreement did not state (agreement_terms lists what it must)."""
@@ -769,7 +761,6 @@ class Agreement(models.Model):
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
     case_path = "case"  # how it reaches its case: cases/revisions.py
-    objects = CaseContentQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("还款协议")
@@ -810,7 +801,7 @@ class InstallmentStatus(models.TextChoices):
     PAID = "paid", _("已还清")
 
 
-class Installment(models.Model):
+class Installment(CaseContent):
     agreement = models.ForeignKey(
         Agreement, verbose_name=_("协议"), on_delete=models.CASCADE, related_name="installments"
     )
@@ -825,7 +816,6 @@ class Installment(models.Model):
     )
 
     case_path = "agreement__case"  # how it reaches its case: cases/revisions.py
-    objects = CaseContentQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("分期")
@@ -851,7 +841,7 @@ class Installment(models.Model):
         return self.amount_due - self.amount_paid
 
 
-class Payment(models.Model):
+class Payment(CaseContent):
     agreement = models.ForeignKey(Agreement, verbose_name=_("协议"), on_delete=models.CASCADE, related_name="payments")
     paid_on = models.DateField(_("还款日期"))
     amount = models.DecimalField(_("金额"), **MONEY)
@@ -862,7 +852,6 @@ class Payment(models.Model):
     created_at = models.DateTimeField(_("记录时间"), auto_now_add=True)
 
     case_path = "agreement__case"  # how it reaches its case: cases/revisions.py
-    objects = CaseContentQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("还款记录")
@@ -876,7 +865,7 @@ class Payment(models.Model):
         return f"{self.paid_on} ¥{self.amount}"
 
 
-class Offer(models.Model):
+class Offer(CaseContent):
     """What a lender offered (a counter-offer), compared at once with its share of the budget and entered as the
     agreement once the lender confirms it in writing. The fee is repaid with the installments."""
 
@@ -899,7 +888,6 @@ class Offer(models.Model):
     created_at = models.DateTimeField(_("记录时间"), auto_now_add=True)
 
     case_path = "creditor__case"  # how it reaches its case: cases/revisions.py
-    objects = CaseContentQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("平台给出的方案")
@@ -941,7 +929,7 @@ class EmailStatus(models.TextChoices):
     FAILED = "failed", _("发送失败")
 
 
-class Reminder(models.Model):
+class Reminder(CaseContent):
     """One reminder of a date: an in-app notice, and an e-mail unless the user turned e-mail off, each made once.
 
     The unique keys make a second run of the beat task find its row already there; the e-mail is claimed by a
@@ -977,7 +965,6 @@ class Reminder(models.Model):
     email_error = models.CharField(_("邮件未发送的原因"), max_length=200, blank=True)
 
     case_path = "case"  # how it reaches its case: cases/revisions.py
-    objects = CaseContentQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("提醒")
@@ -1042,7 +1029,7 @@ class DocumentStatus(models.TextChoices):
     FAILED = "failed", _("生成失败")
 
 
-class GeneratedDocument(models.Model):
+class GeneratedDocument(CaseContent):
     code = models.UUIDField(_("编号"), default=uuid.uuid4, unique=True, editable=False)
     case = models.ForeignKey(Case, verbose_name=_("案件"), on_delete=models.CASCADE, related_name="documents")
     # The lender the document is addressed to; empty for the versions made before documents were per lender, which
@@ -1072,7 +1059,6 @@ class GeneratedDocument(models.Model):
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
 
     case_path = "case"  # how it reaches its case: cases/revisions.py
-    objects = CaseContentQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("生成的文书")
@@ -1098,7 +1084,7 @@ class GeneratedDocument(models.Model):
         return f"{self.get_kind_display()}-{addressee}-v{self.version}.pdf"
 
 
-class CaseBundle(models.Model):
+class CaseBundle(CaseContent):
     """The case's ZIP for the lender (the latest documents and every evidence file), built by the worker: a case may
     hold 100 MB, in storage that may be S3. Asked for, built, downloaded by the owner, removed after a day."""
 
@@ -1116,7 +1102,6 @@ class CaseBundle(models.Model):
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
 
     case_path = "case"  # how it reaches its case: cases/revisions.py
-    objects = CaseContentQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("材料包")

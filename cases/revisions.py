@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from typing import Any, TypeVar
 
 from django.apps import apps
-from django.db import models
+from django.db import models, router, transaction
 from django.db.models.signals import post_delete, post_save
 
 # How each model a case holds reaches its case, as a lookup from the model ("case", or through a parent row).
@@ -71,19 +71,39 @@ class CaseContentQuerySet(models.QuerySet[_Row]):
         assert path is not None, f"{self.model.__name__} has no {CASE_PATH_ATTRIBUTE}"
         return list(self.order_by().values_list(path, flat=True).distinct())
 
+    # One transaction for the write and the revision, even outside any (a worker's claim is a bare UPDATE): a
+    # revision that fails to move (a database busy for a moment) takes the write back with it, so that a retry finds
+    # the row as it was, and never a change that a kept page would not show.
     # bulk_update() writes through update(), which moves the revision on.
     def update(self, **kwargs: Any) -> int:
-        # Which cases are touched is read first: the update may change what the filter matches.
-        case_ids = self._case_ids()
-        rows = super().update(**kwargs)
-        if rows:
-            move_on(case_ids)
+        with transaction.atomic(using=self.db, savepoint=False):
+            # Which cases are touched is read first: the update may change what the filter matches.
+            case_ids = self._case_ids()
+            rows = super().update(**kwargs)
+            if rows:
+                move_on(case_ids)
         return rows
 
     def bulk_create(self, objs: Iterable[_Row], *args: Any, **kwargs: Any) -> list[_Row]:
-        created = super().bulk_create(objs, *args, **kwargs)
-        _move_on_for(created)
+        with transaction.atomic(using=self.db, savepoint=False):
+            created = super().bulk_create(objs, *args, **kwargs)
+            _move_on_for(created)
         return created
+
+
+class CaseContent(models.Model):
+    """The base of every model a case holds: its queryset, and a save that is one transaction with the revision it
+    moves (post_save runs after the row is written; outside a transaction they would be two)."""
+
+    objects = CaseContentQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
+        with transaction.atomic(using=using, savepoint=False):
+            super().save(*args, **kwargs)
 
 
 def _move_on_for(rows: Iterable[models.Model]) -> None:

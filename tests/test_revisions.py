@@ -169,3 +169,27 @@ def test_a_restored_case_does_not_count_up_through_numbers_it_had_before(case, d
         services.debt_update(debt=debt, principal=principal)
         again.add(revision(case))
     assert not again & first_time
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_revision_that_fails_to_move_takes_the_write_back_with_it(owner, monkeypatch):
+    """Outside any transaction (a worker's claim is a bare UPDATE, a save may be one too), the write and its
+    revision are one: if the revision cannot move (the database busy for a moment), the write is not kept either,
+    so a retry finds the row as it was and no kept page misses a change."""
+    from django.db import OperationalError
+
+    case = case_with_debts(owner, "12000")
+    debt = case.debts.get()
+
+    def busy(_case_ids):
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(revisions, "move_on", busy)
+    with pytest.raises(OperationalError):
+        Debt.objects.filter(pk=debt.pk).update(principal=Decimal("1.00"))
+    debt.principal = Decimal("2.00")
+    with pytest.raises(OperationalError):
+        debt.save()
+    with pytest.raises(OperationalError):
+        Debt.objects.bulk_create([Debt(case=case, creditor=debt.creditor, lender=debt.lender, principal=Decimal("3"))])
+    assert list(Debt.objects.filter(case=case).values_list("principal", flat=True)) == [Decimal("12000.00")]
